@@ -1,0 +1,15 @@
+//! rollplay's engine: the simulator, the cluster backends, manifests, and the Rhai host API.
+//! Everything with behaviour lives here; the `rollplay` binary only parses flags and prints.
+
+pub mod duration;
+pub mod error;
+pub mod k8s;
+pub mod kind;
+pub mod manifest;
+pub mod objref;
+pub mod rollout;
+pub mod sim;
+pub mod suggest;
+pub mod timefmt;
+
+pub use error::{Error, ErrorClass, Result};

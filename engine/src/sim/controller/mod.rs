@@ -1,0 +1,46 @@
+//! The Deployment controller's decisions as pure functions over what it observes of its
+//! ReplicaSets (rolling.go, sync.go, progress.go of kube-controller-manager). The simulator
+//! applies their results; `rollplay sim conformance` checks them against the reference cases.
+
+pub mod history;
+pub mod rolling;
+pub mod scale;
+pub mod status;
+
+use super::time::SimTime;
+
+/// What the controller sees of one ReplicaSet.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RsView {
+    pub name: String,
+    /// `spec.replicas`.
+    pub spec: i32,
+    /// `status.replicas` (pods without a deletion timestamp, K8S-RU-10).
+    pub status_replicas: i32,
+    pub ready: i32,
+    pub available: i32,
+    /// Creation time and sequence: "oldest first" sorts by this.
+    pub created: (SimTime, u64),
+    /// `deployment.kubernetes.io/revision` (0 when absent).
+    pub revision: i64,
+    /// `deployment.kubernetes.io/desired-replicas`.
+    pub desired_annotation: Option<i32>,
+    /// `deployment.kubernetes.io/max-replicas`.
+    pub max_annotation: Option<i32>,
+    /// `status.observedGeneration >= metadata.generation`.
+    pub observed: bool,
+    pub deleting: bool,
+}
+
+/// Σ spec.replicas.
+pub fn spec_total(sets: &[&RsView]) -> i32 {
+    sets.iter().map(|r| r.spec).sum()
+}
+
+/// One change of a ReplicaSet's spec.replicas decided by the controller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scaling {
+    pub name: String,
+    pub from: i32,
+    pub to: i32,
+}

@@ -1,0 +1,223 @@
+//! The deterministic simulator: a Kubernetes namespace model (Deployments → ReplicaSets →
+//! Pods, Services and endpoints, Events) driven by the controller rules of semantics.md in
+//! virtual time. Same inputs, seed and profiles give the same trace, byte for byte.
+
+pub mod controller;
+mod deployment;
+mod deployment_sync;
+pub mod endpoints;
+mod events;
+mod ids;
+mod kubelet;
+mod meta;
+mod ops;
+mod pod;
+mod profile;
+mod query;
+mod replicaset;
+mod service;
+mod store;
+pub mod time;
+mod trace;
+
+pub use events::Event;
+pub use ops::{ImageChange, RollbackOutcome};
+pub use profile::{ImageProfile, Latency, Profiles};
+pub use query::{DeploymentSummary, HistoryEntry, PodSummary};
+pub use store::Applied;
+
+use deployment::Deployment;
+use events::EventLog;
+use ids::Ids;
+use pod::Pod;
+use replicaset::ReplicaSet;
+use service::Service;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use store::Store;
+use time::SimTime;
+use trace::Trace;
+
+/// (namespace, name).
+pub type Key = (String, String);
+
+pub fn key(namespace: &str, name: &str) -> Key {
+    (namespace.to_string(), name.to_string())
+}
+
+/// Something due at a point of virtual time.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Wake {
+    /// A pod's next transition; stale when the pod's timer generation moved on.
+    Pod(Key, u64),
+    /// A ReplicaSet's pods become available (minReadySeconds, K8S-RU-10).
+    ReplicaSet(Key),
+    /// A Deployment's progress-deadline check (K8S-COND-5).
+    Deployment(Key),
+}
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Timer {
+    at: SimTime,
+    seq: u64,
+    wake: Wake,
+}
+
+/// The simulated cluster.
+pub struct Sim {
+    now: SimTime,
+    queue: BinaryHeap<Reverse<Timer>>,
+    timer_seq: u64,
+    ids: Ids,
+    store: Store,
+    deployments: BTreeMap<Key, Deployment>,
+    replicasets: BTreeMap<Key, ReplicaSet>,
+    pods: BTreeMap<Key, Pod>,
+    services: BTreeMap<Key, Service>,
+    events: EventLog,
+    profiles: Profiles,
+    trace: Trace,
+    dirty_replicasets: BTreeSet<Key>,
+    dirty_deployments: BTreeSet<Key>,
+    /// Last traced snapshot per Deployment and Service, to trace changes only.
+    traced: BTreeMap<String, String>,
+}
+
+/// Controller rounds per instant before the simulator assumes a livelock.
+const MAX_ROUNDS: usize = 100_000;
+
+impl Sim {
+    pub fn new(seed: u64) -> Sim {
+        let mut sim = Sim {
+            now: 0,
+            queue: BinaryHeap::new(),
+            timer_seq: 0,
+            ids: Ids::new(seed),
+            store: Store::default(),
+            deployments: BTreeMap::new(),
+            replicasets: BTreeMap::new(),
+            pods: BTreeMap::new(),
+            services: BTreeMap::new(),
+            events: EventLog::default(),
+            profiles: Profiles::default(),
+            trace: Trace::default(),
+            dirty_replicasets: BTreeSet::new(),
+            dirty_deployments: BTreeSet::new(),
+            traced: BTreeMap::new(),
+        };
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            sim.create_namespace(ns);
+        }
+        sim
+    }
+
+    pub fn with_profiles(seed: u64, profiles: Profiles) -> Sim {
+        let mut sim = Sim::new(seed);
+        sim.profiles = profiles;
+        sim
+    }
+
+    /// Virtual time now.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn profiles_mut(&mut self) -> &mut Profiles {
+        &mut self.profiles
+    }
+
+    /// Starts recording the trace (off by default: it costs time in benchmarks).
+    pub fn enable_trace(&mut self) {
+        self.trace.enable();
+        self.trace_all();
+    }
+
+    pub fn trace_lines(&self) -> &[String] {
+        self.trace.lines()
+    }
+
+    pub fn take_trace(&mut self) -> Vec<String> {
+        self.trace.take()
+    }
+
+    /// Records an entry in the trace (the backend records every action it performs).
+    pub fn trace_note(&mut self, ev: &str, fields: serde_json::Value) {
+        self.trace.record(self.now, ev, fields);
+    }
+
+    fn schedule(&mut self, at: SimTime, wake: Wake) {
+        self.timer_seq += 1;
+        self.queue.push(Reverse(Timer {
+            at: at.max(self.now),
+            seq: self.timer_seq,
+            wake,
+        }));
+    }
+
+    /// When something next happens, if anything is pending.
+    pub fn next_wake(&self) -> Option<SimTime> {
+        self.queue.peek().map(|Reverse(t)| t.at)
+    }
+
+    /// Runs everything due up to and including `t`, then sets the clock to `t`.
+    pub fn advance_to(&mut self, t: SimTime) {
+        while let Some(at) = self.next_wake().filter(|at| *at <= t) {
+            self.now = self.now.max(at);
+            while let Some(Reverse(timer)) = self.queue.peek() {
+                if timer.at > self.now {
+                    break;
+                }
+                let Reverse(timer) = self.queue.pop().expect("peeked");
+                self.dispatch(timer.wake);
+            }
+            self.settle();
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Advances by `ms` milliseconds of virtual time.
+    pub fn advance_by(&mut self, ms: SimTime) {
+        self.advance_to(self.now + ms);
+    }
+
+    fn dispatch(&mut self, wake: Wake) {
+        match wake {
+            Wake::Pod(key, generation) => self.pod_wake(&key, generation),
+            Wake::ReplicaSet(key) => {
+                self.dirty_replicasets.insert(key);
+            }
+            Wake::Deployment(key) => {
+                self.dirty_deployments.insert(key);
+            }
+        }
+    }
+
+    /// Runs the controllers to a fixpoint at the current instant: dirty ReplicaSets first, then
+    /// one Deployment pass at a time, so each pass sees its ReplicaSets' reaction (K8S-RU-8).
+    pub fn settle(&mut self) {
+        for _ in 0..MAX_ROUNDS {
+            if let Some(rs) = self.dirty_replicasets.pop_first() {
+                self.reconcile_replicaset(&rs);
+                continue;
+            }
+            if let Some(d) = self.dirty_deployments.pop_first() {
+                self.sync_deployment(&d);
+                continue;
+            }
+            self.trace_services();
+            return;
+        }
+        tracing::warn!(
+            "simulator: controllers did not settle at {}",
+            time::clock(self.now)
+        );
+    }
+
+    /// Marks a Deployment for a controller pass.
+    fn touch_deployment(&mut self, key: &Key) {
+        self.dirty_deployments.insert(key.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests;
