@@ -1,6 +1,7 @@
 //! rollplay's engine: the simulator, the cluster backends, manifests, and the Rhai host API.
 //! Everything with behaviour lives here; the `rollplay` binary only parses flags and prints.
 
+pub mod conformance;
 pub mod duration;
 pub mod error;
 pub mod k8s;

@@ -443,11 +443,16 @@ impl Sim {
 
     /// `rolloutRolling`: scale the new ReplicaSet up, or the old ones down, one per pass (K8S-RU-8).
     fn rollout_rolling(&mut self, dk: &Key) {
+        let existed = self.new_and_old(dk).0.is_some();
         self.sync_revision(dk, true);
         let (new, old) = self.views(dk);
         let Some(new) = new else {
             return self.sync_rollout_status(dk);
         };
+        if !existed && new.spec > 0 {
+            // Creating the new ReplicaSet at a non-zero size is this pass's one move (K8S-RU-8).
+            return self.sync_rollout_status(dk);
+        }
         let spec = self.deployments[dk].spec.clone();
         let all_total = new.spec + old.iter().map(|o| o.spec).sum::<i32>();
         if let Some(target) = rolling::new_rs_target(&spec, all_total, new.spec)

@@ -23,7 +23,7 @@ mod trace;
 pub use events::Event;
 pub use ops::{ImageChange, RollbackOutcome};
 pub use profile::{ImageProfile, Latency, Profiles};
-pub use query::{DeploymentSummary, HistoryEntry, PodSummary};
+pub use query::{DeploymentSummary, HistoryEntry, PodSummary, ReplicaSetSummary};
 pub use store::Applied;
 
 use deployment::Deployment;
@@ -81,6 +81,8 @@ pub struct Sim {
     dirty_deployments: BTreeSet<Key>,
     /// Last traced snapshot per Deployment and Service, to trace changes only.
     traced: BTreeMap<String, String>,
+    /// When set, Deployment passes run only on request (conformance stepping).
+    manual_passes: bool,
 }
 
 /// Controller rounds per instant before the simulator assumes a livelock.
@@ -104,6 +106,7 @@ impl Sim {
             dirty_replicasets: BTreeSet::new(),
             dirty_deployments: BTreeSet::new(),
             traced: BTreeMap::new(),
+            manual_passes: false,
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             sim.create_namespace(ns);
@@ -200,7 +203,9 @@ impl Sim {
                 self.reconcile_replicaset(&rs);
                 continue;
             }
-            if let Some(d) = self.dirty_deployments.pop_first() {
+            if !self.manual_passes
+                && let Some(d) = self.dirty_deployments.pop_first()
+            {
                 self.sync_deployment(&d);
                 continue;
             }
@@ -211,6 +216,22 @@ impl Sim {
             "simulator: controllers did not settle at {}",
             time::clock(self.now)
         );
+    }
+
+    /// Conformance stepping: Deployment passes run only through [`Sim::deployment_pass`].
+    pub fn set_manual_passes(&mut self, manual: bool) {
+        self.manual_passes = manual;
+        if !manual {
+            self.settle();
+        }
+    }
+
+    /// One Deployment controller pass, then the ReplicaSets' reaction (K8S-RU-8).
+    pub fn deployment_pass(&mut self, namespace: &str, name: &str) {
+        let k = key(namespace, name);
+        self.dirty_deployments.remove(&k);
+        self.sync_deployment(&k);
+        self.settle();
     }
 
     /// Marks a Deployment for a controller pass.

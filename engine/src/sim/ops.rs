@@ -653,3 +653,73 @@ impl Sim {
             .map_err(|e| Error::bad_input(format!("sim_image(\"{image}\")"), e))
     }
 }
+
+/// RFC 7386 JSON merge patch: objects merge, `null` removes, everything else replaces.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    match patch {
+        Value::Object(p) => {
+            if !target.is_object() {
+                *target = Value::Object(Default::default());
+            }
+            let t = target.as_object_mut().expect("object");
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
+}
+
+impl Sim {
+    /// Merge-patches a Deployment (`kubectl patch --type merge`); the result is validated like a
+    /// manifest and the selector stays immutable. Returns whether the spec changed.
+    pub fn patch_deployment(&mut self, ns: &str, name: &str, patch: &Value) -> Result<bool> {
+        let d = self
+            .deployments
+            .get(&key(ns, name))
+            .ok_or_else(|| self.not_found(Kind::Deployment, ns, name))?;
+        let mut object = d.to_value();
+        if let Some(o) = object.as_object_mut() {
+            o.remove("status");
+        }
+        merge_patch(&mut object, patch);
+        let manifests =
+            crate::manifest::load_value(object, &format!("patch of deployment/{name}"))?;
+        crate::manifest::validate_all(&manifests)?;
+        let mut spec =
+            DeploymentSpec::from_value(manifests[0].object.get("spec").unwrap_or(&Value::Null));
+        spec.replicas_given = d.spec.replicas_given || patch.pointer("/spec/replicas").is_some();
+        if spec.selector != d.spec.selector {
+            return Err(Error::Refused {
+                object: format!("deployment/{name}"),
+                target: TARGET.into(),
+                message: format!(
+                    "The Deployment \"{name}\" is invalid: spec.selector: Invalid value: {}: field is immutable",
+                    spec.selector.to_value()
+                ),
+            });
+        }
+        let labels = string_map(manifests[0].object.pointer("/metadata/labels"));
+        let annotations = string_map(manifests[0].object.pointer("/metadata/annotations"));
+        if spec == d.spec && labels == d.meta.labels && annotations == d.meta.annotations {
+            return Ok(false);
+        }
+        let spec_changed = spec != d.spec;
+        if spec_changed {
+            self.change_deployment(ns, name, |d| {
+                d.spec = spec;
+                d.meta.labels = labels;
+                d.meta.annotations = annotations;
+            })?;
+        } else {
+            let d = self.deployments.get_mut(&key(ns, name)).expect("exists");
+            d.meta.labels = labels;
+            d.meta.annotations = annotations;
+        }
+        Ok(spec_changed)
+    }
+}

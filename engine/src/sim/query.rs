@@ -292,3 +292,66 @@ impl Sim {
         rfc3339(t)
     }
 }
+
+/// One ReplicaSet of a Deployment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicaSetSummary {
+    pub name: String,
+    pub replicas: i32,
+    pub status_replicas: i32,
+    pub ready: i32,
+    pub available: i32,
+    pub revision: i64,
+    pub revision_history: Option<String>,
+    pub images: Vec<String>,
+    pub new: bool,
+}
+
+impl Sim {
+    /// A Deployment's ReplicaSets, oldest first.
+    pub fn deployment_replica_sets(&self, ns: &str, name: &str) -> Option<Vec<ReplicaSetSummary>> {
+        let d = self.deployments.get(&key(ns, name))?;
+        let (new, _) = self.new_and_old(&key(ns, name));
+        let mut sets: Vec<_> = self
+            .replicasets
+            .values()
+            .filter(|rs| rs.meta.namespace == ns && rs.owner_uid == d.meta.uid)
+            .collect();
+        sets.sort_by_key(|rs| (rs.meta.created, rs.sequence));
+        Some(
+            sets.into_iter()
+                .map(|rs| ReplicaSetSummary {
+                    name: rs.meta.name.clone(),
+                    replicas: rs.replicas,
+                    status_replicas: rs.status.replicas,
+                    ready: rs.status.ready,
+                    available: rs.status.available,
+                    revision: rs.revision(),
+                    revision_history: rs
+                        .meta
+                        .annotations
+                        .get(annotations::REVISION_HISTORY)
+                        .cloned(),
+                    images: rs.parsed.images(),
+                    new: Some(&rs.meta.name) == new.as_ref(),
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Sim {
+    /// A Deployment condition with its virtual times.
+    pub fn deployment_condition(
+        &self,
+        ns: &str,
+        name: &str,
+        type_: &str,
+    ) -> Option<super::controller::status::Condition> {
+        self.deployments
+            .get(&key(ns, name))?
+            .status
+            .condition(type_)
+            .cloned()
+    }
+}
