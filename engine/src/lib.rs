@@ -1,6 +1,8 @@
 //! rollplay's engine: the simulator, the cluster backends, manifests, and the Rhai host API.
 //! Everything with behaviour lives here; the `rollplay` binary only parses flags and prints.
 
+pub mod api;
+pub mod backend;
 pub mod conformance;
 pub mod duration;
 pub mod error;
@@ -9,6 +11,7 @@ pub mod kind;
 pub mod manifest;
 pub mod objref;
 pub mod rollout;
+pub mod script;
 pub mod sim;
 pub mod suggest;
 pub mod timefmt;

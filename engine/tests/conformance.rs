@@ -53,3 +53,14 @@ fn unimplemented_functions_fail_as_unsupported() {
             .all(|r| !r.passed && r.detail.starts_with("unsupported"))
     );
 }
+
+#[test]
+fn additional_cases_of_the_same_schemas_pass() {
+    for file in [
+        "extra/deployment_rolling_extra.json",
+        "extra/rollout_status_extra.json",
+        "extra/service_endpoints_extra.json",
+    ] {
+        assert_all_pass(file);
+    }
+}

@@ -132,6 +132,9 @@ pub fn trace(input: &Value, expected: &Value) -> Outcome {
         }
     }
     let mut actual = json!({"steps": steps});
+    // The final status is the one the Deployment reports once its ReplicaSets' reaction to the
+    // last pass is observed.
+    sim.deployment_status_sync(NS, NAME);
     if expected.get("finalStatus").is_some()
         && let Some(s) = sim.deployment_summary(NS, NAME)
     {

@@ -378,7 +378,7 @@ impl Sim {
     }
 
     /// `syncRolloutStatus` plus the deadline re-check (`requeueStuckDeployment`).
-    fn sync_rollout_status(&mut self, dk: &Key) {
+    pub(super) fn sync_rollout_status(&mut self, dk: &Key) {
         let now = self.now;
         let (new, old) = self.views(dk);
         let all: Vec<&RsView> = old.iter().chain(new.iter()).collect();

@@ -234,6 +234,14 @@ impl Sim {
         self.settle();
     }
 
+    /// Conformance stepping: the Deployment's status brought up to date without any scaling.
+    pub fn deployment_status_sync(&mut self, namespace: &str, name: &str) {
+        let k = key(namespace, name);
+        if self.deployments.contains_key(&k) {
+            self.sync_rollout_status(&k);
+        }
+    }
+
     /// Marks a Deployment for a controller pass.
     fn touch_deployment(&mut self, key: &Key) {
         self.dirty_deployments.insert(key.clone());

@@ -1,0 +1,70 @@
+//! The Rhai host API: every primitive scripts call, defined once per group, documented with
+//! `///` comments that feed `rollplay api`, `help()` and the doc-example test, and registered
+//! in one place.
+
+pub mod convert;
+pub mod docs;
+pub mod host;
+mod objects;
+mod script;
+mod services;
+mod simulator;
+mod workloads;
+
+use rhai::{Engine, Shared, exported_module};
+use std::sync::OnceLock;
+
+/// A group of primitives as `help()` lists them.
+pub struct Group {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub module: Shared<rhai::Module>,
+}
+
+/// The groups, in the order the reference lists them.
+pub fn groups() -> &'static [Group] {
+    static GROUPS: OnceLock<Vec<Group>> = OnceLock::new();
+    GROUPS.get_or_init(|| {
+        vec![
+            Group {
+                name: "objects",
+                title: "Objects: apply manifests, read and delete objects",
+                module: exported_module!(objects::objects).into(),
+            },
+            Group {
+                name: "workloads",
+                title: "Workloads: scale, change images, wait, roll back, inspect",
+                module: exported_module!(workloads::workloads).into(),
+            },
+            Group {
+                name: "services",
+                title: "Services: switch traffic, read endpoints",
+                module: exported_module!(services::services).into(),
+            },
+            Group {
+                name: "script",
+                title: "Script: time, logs, parameters, failure",
+                module: exported_module!(script::script).into(),
+            },
+            Group {
+                name: "simulator",
+                title: "Simulator only: image behaviour",
+                module: exported_module!(simulator::simulator).into(),
+            },
+        ]
+    })
+}
+
+/// Registers every primitive into an engine.
+pub fn register(engine: &mut Engine) {
+    for g in groups() {
+        engine.register_global_module(g.module.clone());
+    }
+}
+
+/// Names of all primitives (for completion and "did you mean").
+pub fn primitive_names() -> Vec<String> {
+    let mut names: Vec<String> = docs::all().iter().map(|d| d.name.clone()).collect();
+    names.dedup();
+    names
+}

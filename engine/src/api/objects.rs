@@ -1,0 +1,157 @@
+//! Primitives on any object: apply manifests, read, delete.
+
+use crate::api::host::{RhaiResult, bad_argument};
+use crate::kind::Kind;
+use crate::objref::ObjectRef;
+use rhai::plugin::*;
+
+#[export_module]
+pub mod objects {
+    use crate::api::convert;
+    use crate::api::host::{RhaiResult, bad_argument, from_json, host, runtime_error, to_json};
+    use crate::manifest::{Manifest, load_path, load_text, load_value, validate_all};
+    use rhai::{Dynamic, NativeCallContext};
+    use serde_json::json;
+
+    /// Applies manifests: a file or directory path (`*.yaml`, `*.yml`, `*.json`, in name
+    /// order), YAML text (several `---` documents), or a map or array of maps. Every object is
+    /// parsed and validated before the first one is changed; objects are applied namespaces
+    /// first, workloads after their configuration. Returns one map per object with `kind`,
+    /// `name`, `namespace`, `outcome` (`created`, `configured`, `unchanged`) and `line`
+    /// (kubectl's `deployment.apps/web created`); each works as a workload reference.
+    ///
+    /// Errors: unreadable file; YAML error; an invalid object (the API server's message), all
+    /// with file and line; a namespace that does not exist.
+    ///
+    /// ```rhai
+    /// let objs = apply(`
+    /// apiVersion: v1
+    /// kind: ConfigMap
+    /// metadata: {name: settings}
+    /// data: {mode: fast}
+    /// `);
+    /// assert(objs[0].line == "configmap/settings created");
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn apply(ctx: NativeCallContext, manifests: Dynamic) -> RhaiResult<rhai::Array> {
+        let h = host(&ctx)?;
+        let loaded: Vec<Manifest> = if let Some(text) =
+            manifests.clone().try_cast::<rhai::ImmutableString>()
+        {
+            let text = text.as_str();
+            let looks_like_yaml =
+                text.contains('\n') || text.trim_start().starts_with('{') || text.contains(": ");
+            if looks_like_yaml {
+                load_text(text, "<inline yaml>")
+            } else {
+                load_path(std::path::Path::new(text))
+            }
+        } else if manifests.is_map() || manifests.is_array() {
+            load_value(to_json(&manifests, "apply")?, "<script map>")
+        } else {
+            return Err(bad_argument(
+                "apply",
+                format!(
+                    "expected a path, YAML text, a map or an array of maps; got {}",
+                    manifests.type_name()
+                ),
+            ));
+        }
+        .map_err(|e| runtime_error(&e, Some("apply")))?;
+        validate_all(&loaded).map_err(|e| runtime_error(&e, Some("apply")))?;
+        if loaded.is_empty() {
+            return Err(bad_argument("apply", "nothing to apply: no objects found"));
+        }
+        let ns = h.namespace();
+        let applied = h.block_on("apply", h.backend.apply(&loaded, &ns))?;
+        for a in applied.iter().filter(|a| a.outcome != "unchanged") {
+            h.record(
+                "apply",
+                &format!("{}/{}", a.kind.singular(), a.name),
+                &a.namespace,
+                a.line(),
+                json!({"outcome": a.outcome}),
+            );
+        }
+        Ok(applied.iter().map(convert::applied).collect())
+    }
+
+    /// An object as the API returns it (`kubectl get -o json`), or `()` when it does not exist.
+    /// `kind` is what kubectl accepts: `deployment`, `deploy`, `svc`, `configmap`, `hpa`, ...
+    ///
+    /// ```rhai
+    /// let d = get("deployment", "web");
+    /// assert(d.spec.replicas == 3);
+    /// assert(get("service", "nope") == ());
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn get(ctx: NativeCallContext, kind: &str, name: &str) -> RhaiResult<Dynamic> {
+        let h = host(&ctx)?;
+        let object = super::reference(kind, name, "get")?;
+        let ns = object.namespace_or(&h.namespace()).to_string();
+        Ok(h.block_on("get", h.backend.get(&object, &ns))?
+            .as_ref()
+            .map(from_json)
+            .unwrap_or(Dynamic::UNIT))
+    }
+
+    /// Deletes an object; a Deployment takes its ReplicaSets and pods with it. Returns false
+    /// when there was nothing to delete.
+    ///
+    /// ```rhai
+    /// assert(delete("deployment", "web"));
+    /// assert(!delete("deployment", "web"));
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn delete(ctx: NativeCallContext, kind: &str, name: &str) -> RhaiResult<bool> {
+        let h = host(&ctx)?;
+        let object = super::reference(kind, name, "delete")?;
+        let ns = object.namespace_or(&h.namespace()).to_string();
+        let deleted = h.block_on("delete", h.backend.delete(&object, &ns))?;
+        if deleted {
+            h.record(
+                "delete",
+                &object.short(),
+                &ns,
+                format!("{} deleted", object.short()),
+                json!({}),
+            );
+        }
+        Ok(deleted)
+    }
+
+    /// The namespace primitives use for names without one (`-n NS`, default `default`).
+    ///
+    /// ```rhai
+    /// info(`working in ${namespace()}`);
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn namespace(ctx: NativeCallContext) -> RhaiResult<String> {
+        Ok(host(&ctx)?.namespace())
+    }
+}
+
+fn reference(kind: &str, name: &str, primitive: &str) -> RhaiResult<ObjectRef> {
+    let k = Kind::parse(kind).ok_or_else(|| {
+        let known: Vec<String> = crate::kind::ALL_KINDS
+            .iter()
+            .map(|k| k.singular())
+            .collect();
+        bad_argument(
+            primitive,
+            format!(
+                "unknown kind \"{kind}\"{}; known kinds: {}",
+                crate::suggest::hint(kind, known.iter().map(String::as_str)),
+                known.join(", ")
+            ),
+        )
+    })?;
+    if name.is_empty() {
+        return Err(bad_argument(primitive, "the name is empty"));
+    }
+    Ok(ObjectRef {
+        kind: k,
+        namespace: None,
+        name: name.to_string(),
+    })
+}

@@ -1,0 +1,131 @@
+//! `ClusterBackend`: the only way the script layer touches a cluster. One implementation per
+//! target (the simulator now; Kubernetes and Swarm plug in behind the same trait).
+
+pub mod sim;
+mod types;
+
+pub use crate::sim::Applied;
+pub use crate::sim::{HistoryEntry, ImageChange, PodSummary, RollbackOutcome};
+pub use types::{EndpointInfo, EventInfo, ProgressSink, Quiet, WorkloadStatus};
+
+use crate::error::{Error, Result};
+use crate::kind::Kind;
+use crate::manifest::Manifest;
+use crate::objref::ObjectRef;
+use async_trait::async_trait;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// A cluster the engine can drive. Every call names its namespace; errors name the object
+/// and the target.
+#[async_trait]
+pub trait ClusterBackend: Send + Sync {
+    /// `sim`, `kube:CONTEXT` or `swarm:HOST`, as errors and output name it.
+    fn target(&self) -> &str;
+
+    /// Seconds since the Unix epoch on this target's clock (virtual on the simulator).
+    fn now(&self) -> f64;
+
+    /// Whether time is virtual (waits and sleeps cost no wall time).
+    fn virtual_time(&self) -> bool {
+        false
+    }
+
+    /// Applies a validated batch; nothing changes if the target refuses any object.
+    async fn apply(&self, manifests: &[Manifest], namespace: &str) -> Result<Vec<Applied>>;
+
+    /// An object as the API renders it, or None.
+    async fn get(&self, object: &ObjectRef, namespace: &str) -> Result<Option<Value>>;
+
+    /// Every object of a kind in a namespace.
+    async fn list(&self, kind: Kind, namespace: &str) -> Result<Vec<Value>>;
+
+    /// Deletes an object; false if it did not exist.
+    async fn delete(&self, object: &ObjectRef, namespace: &str) -> Result<bool>;
+
+    /// Sets the replica count; returns (before, after).
+    async fn scale(
+        &self,
+        workload: &ObjectRef,
+        namespace: &str,
+        replicas: i32,
+    ) -> Result<(i32, i32)>;
+
+    /// Sets a container's image (the only container when `container` is None).
+    async fn set_image(
+        &self,
+        workload: &ObjectRef,
+        namespace: &str,
+        container: Option<&str>,
+        image: &str,
+    ) -> Result<ImageChange>;
+
+    /// Pauses or resumes a rollout; false if it already was.
+    async fn set_paused(&self, workload: &ObjectRef, namespace: &str, paused: bool)
+    -> Result<bool>;
+
+    /// `kubectl rollout undo` semantics; `to_revision` 0 = the previous revision.
+    async fn rollback(
+        &self,
+        workload: &ObjectRef,
+        namespace: &str,
+        to_revision: i64,
+    ) -> Result<RollbackOutcome>;
+
+    /// Replaces a Service's selector; returns the previous one.
+    async fn switch_selector(
+        &self,
+        service: &ObjectRef,
+        namespace: &str,
+        selector: BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>>;
+
+    /// The workload's status and the `kubectl rollout status` verdict on it now.
+    async fn status(&self, workload: &ObjectRef, namespace: &str) -> Result<WorkloadStatus>;
+
+    /// Waits with `kubectl rollout status` semantics (K8S-ROS-1): Ok when rolled out, an error
+    /// when the verdict is an error, a timeout after `timeout`.
+    async fn wait_ready(
+        &self,
+        workload: &ObjectRef,
+        namespace: &str,
+        timeout: Duration,
+        cancel: &CancellationToken,
+        progress: &dyn ProgressSink,
+    ) -> Result<WorkloadStatus>;
+
+    async fn history(&self, workload: &ObjectRef, namespace: &str) -> Result<Vec<HistoryEntry>>;
+
+    async fn pods(&self, workload: &ObjectRef, namespace: &str) -> Result<Vec<PodSummary>>;
+
+    async fn events(&self, object: &ObjectRef, namespace: &str) -> Result<Vec<EventInfo>>;
+
+    async fn endpoints(&self, service: &ObjectRef, namespace: &str) -> Result<Vec<EndpointInfo>>;
+
+    /// Sleeps on the target's clock (virtual on the simulator).
+    async fn sleep(&self, duration: Duration, cancel: &CancellationToken) -> Result<()>;
+
+    /// Sets how an image behaves; only the simulator has image profiles.
+    async fn sim_image(&self, image: &str, _profile: &Value) -> Result<Value> {
+        Err(Error::Unsupported {
+            primitive: "sim_image".into(),
+            target: self.target().into(),
+            reason: format!(
+                "image profiles exist only on the simulator; \"{image}\" runs as built here (use --target sim to rehearse)"
+            ),
+        })
+    }
+
+    /// Names of workloads and services in a namespace (for completion and hints).
+    async fn names(&self, kind: Kind, namespace: &str) -> Result<Vec<String>>;
+
+    /// The simulator's trace so far (None on real targets).
+    fn trace(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    /// Records an action in the target's own trace, if it keeps one.
+    fn note_action(&self, _action: &Value) {}
+}

@@ -1,0 +1,369 @@
+//! The simulator as a backend: every call runs against one in-process `Sim`, and waiting
+//! advances virtual time to the next thing that can change the answer.
+
+use super::{
+    Applied, ClusterBackend, EndpointInfo, EventInfo, HistoryEntry, ImageChange, PodSummary,
+    ProgressSink, RollbackOutcome, WorkloadStatus,
+};
+use crate::duration::format_duration;
+use crate::error::{Error, Result};
+use crate::kind::Kind;
+use crate::manifest::Manifest;
+use crate::objref::ObjectRef;
+use crate::rollout::status as verdicts;
+use crate::sim::time::{SimTime, unix_seconds};
+use crate::sim::{Profiles, Sim};
+use async_trait::async_trait;
+use parking_lot::{Mutex, MutexGuard};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+pub const TARGET: &str = "sim";
+
+pub struct SimBackend {
+    sim: Mutex<Sim>,
+    /// The simulator's clock as of the last release of the lock, so `now()` never waits (and
+    /// progress callbacks made during a wait can read it).
+    clock: AtomicU64,
+}
+
+/// The locked simulator; publishes its clock when released.
+struct Locked<'a> {
+    guard: MutexGuard<'a, Sim>,
+    clock: &'a AtomicU64,
+}
+
+impl Deref for Locked<'_> {
+    type Target = Sim;
+    fn deref(&self) -> &Sim {
+        &self.guard
+    }
+}
+
+impl DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Sim {
+        &mut self.guard
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        self.clock.store(self.guard.now(), Ordering::Release);
+    }
+}
+
+impl SimBackend {
+    pub fn new(seed: u64, profiles: Profiles) -> SimBackend {
+        SimBackend {
+            sim: Mutex::new(Sim::with_profiles(seed, profiles)),
+            clock: AtomicU64::new(0),
+        }
+    }
+
+    fn sim(&self) -> Locked<'_> {
+        Locked {
+            guard: self.sim.lock(),
+            clock: &self.clock,
+        }
+    }
+
+    /// Records the trace from now on.
+    pub fn enable_trace(&self) {
+        self.sim().enable_trace();
+    }
+
+    /// Direct access, for tests and benchmarks.
+    pub fn with_sim<T>(&self, f: impl FnOnce(&mut Sim) -> T) -> T {
+        f(&mut self.sim())
+    }
+
+    fn deployment<'a>(&self, workload: &'a ObjectRef, primitive: &str) -> Result<&'a str> {
+        match workload.kind {
+            Kind::Deployment => Ok(&workload.name),
+            other => Err(Error::Unsupported {
+                primitive: primitive.into(),
+                target: TARGET.into(),
+                reason: format!(
+                    "the simulator rolls out Deployments; {}/{} is a {other}",
+                    other.singular(),
+                    workload.name
+                ),
+            }),
+        }
+    }
+
+    fn service<'a>(&self, service: &'a ObjectRef, primitive: &str) -> Result<&'a str> {
+        match service.kind {
+            Kind::Service => Ok(&service.name),
+            other => Err(Error::bad_input(
+                format!("{primitive}(\"{}/{}\")", other.singular(), service.name),
+                "expected a Service, e.g. \"web\" or \"service/web\"",
+            )),
+        }
+    }
+
+    fn status_now(sim: &Sim, ns: &str, name: &str) -> Result<WorkloadStatus> {
+        let summary = sim
+            .deployment_summary(ns, name)
+            .ok_or_else(|| sim.not_found(Kind::Deployment, ns, name))?;
+        let verdict =
+            verdicts::deployment(&sim.deployment_observation(ns, name).expect("exists"), 0);
+        Ok(WorkloadStatus::from_parts(summary, &verdict))
+    }
+}
+
+fn ms(d: Duration) -> SimTime {
+    d.as_millis() as SimTime
+}
+
+#[async_trait]
+impl ClusterBackend for SimBackend {
+    fn target(&self) -> &str {
+        TARGET
+    }
+
+    fn now(&self) -> f64 {
+        unix_seconds(self.clock.load(Ordering::Acquire))
+    }
+
+    fn virtual_time(&self) -> bool {
+        true
+    }
+
+    async fn apply(&self, manifests: &[Manifest], namespace: &str) -> Result<Vec<Applied>> {
+        self.sim().apply(manifests, namespace)
+    }
+
+    async fn get(&self, object: &ObjectRef, namespace: &str) -> Result<Option<Value>> {
+        Ok(self
+            .sim()
+            .get(object.kind, object.namespace_or(namespace), &object.name))
+    }
+
+    async fn list(&self, kind: Kind, namespace: &str) -> Result<Vec<Value>> {
+        Ok(self.sim().list(kind, namespace))
+    }
+
+    async fn delete(&self, object: &ObjectRef, namespace: &str) -> Result<bool> {
+        self.sim()
+            .delete(object.kind, object.namespace_or(namespace), &object.name)
+    }
+
+    async fn scale(
+        &self,
+        workload: &ObjectRef,
+        namespace: &str,
+        replicas: i32,
+    ) -> Result<(i32, i32)> {
+        let name = self.deployment(workload, "scale")?;
+        self.sim()
+            .scale(workload.namespace_or(namespace), name, replicas)
+    }
+
+    async fn set_image(
+        &self,
+        workload: &ObjectRef,
+        namespace: &str,
+        container: Option<&str>,
+        image: &str,
+    ) -> Result<ImageChange> {
+        let name = self.deployment(workload, "set_image")?;
+        self.sim()
+            .set_image(workload.namespace_or(namespace), name, container, image)
+    }
+
+    async fn set_paused(
+        &self,
+        workload: &ObjectRef,
+        namespace: &str,
+        paused: bool,
+    ) -> Result<bool> {
+        let name = self.deployment(workload, if paused { "pause" } else { "resume" })?;
+        self.sim()
+            .set_paused(workload.namespace_or(namespace), name, paused)
+    }
+
+    async fn rollback(
+        &self,
+        workload: &ObjectRef,
+        namespace: &str,
+        to_revision: i64,
+    ) -> Result<RollbackOutcome> {
+        let name = self.deployment(workload, "rollback")?;
+        self.sim()
+            .rollback(workload.namespace_or(namespace), name, to_revision)
+    }
+
+    async fn switch_selector(
+        &self,
+        service: &ObjectRef,
+        namespace: &str,
+        selector: BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>> {
+        let name = self.service(service, "switch_selector")?;
+        self.sim()
+            .switch_selector(service.namespace_or(namespace), name, selector)
+    }
+
+    async fn status(&self, workload: &ObjectRef, namespace: &str) -> Result<WorkloadStatus> {
+        let name = self.deployment(workload, "status")?;
+        Self::status_now(&self.sim(), workload.namespace_or(namespace), name)
+    }
+
+    async fn wait_ready(
+        &self,
+        workload: &ObjectRef,
+        namespace: &str,
+        timeout: Duration,
+        cancel: &CancellationToken,
+        progress: &dyn ProgressSink,
+    ) -> Result<WorkloadStatus> {
+        let name = self.deployment(workload, "wait_ready")?;
+        let ns = workload.namespace_or(namespace);
+        let object = format!("deployment/{name}");
+        let deadline = self.sim().now() + ms(timeout);
+        let mut last = String::new();
+        loop {
+            let mut sim = self.sim();
+            let status = Self::status_now(&sim, ns, name)?;
+            let line = match &status.error {
+                Some(e) => format!("error: {e}"),
+                None => status.message.clone(),
+            };
+            let now = sim.now();
+            if line != last {
+                drop(sim);
+                progress.progress(&object, &line, unix_seconds(now));
+                last = line;
+                sim = self.sim();
+            }
+            if status.done {
+                return Ok(status);
+            }
+            if let Some(error) = status.error {
+                return Err(Error::Rollout {
+                    object,
+                    target: TARGET.into(),
+                    message: error,
+                });
+            }
+            if now >= deadline {
+                return Err(Error::Timeout {
+                    object,
+                    target: TARGET.into(),
+                    after: format_duration(timeout),
+                    last,
+                });
+            }
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled {
+                    what: format!("wait_ready({object})"),
+                    why: "interrupted".into(),
+                });
+            }
+            let next = sim.next_wake().unwrap_or(deadline).min(deadline);
+            sim.advance_to(next);
+        }
+    }
+
+    async fn history(&self, workload: &ObjectRef, namespace: &str) -> Result<Vec<HistoryEntry>> {
+        let name = self.deployment(workload, "history")?;
+        let ns = workload.namespace_or(namespace);
+        let sim = self.sim();
+        sim.deployment_history(ns, name)
+            .ok_or_else(|| sim.not_found(Kind::Deployment, ns, name))
+    }
+
+    async fn pods(&self, workload: &ObjectRef, namespace: &str) -> Result<Vec<PodSummary>> {
+        let name = self.deployment(workload, "pods")?;
+        let ns = workload.namespace_or(namespace);
+        let sim = self.sim();
+        sim.deployment_pods(ns, name)
+            .ok_or_else(|| sim.not_found(Kind::Deployment, ns, name))
+    }
+
+    async fn events(&self, object: &ObjectRef, namespace: &str) -> Result<Vec<EventInfo>> {
+        let ns = object.namespace_or(namespace);
+        let sim = self.sim();
+        if sim.get(object.kind, ns, &object.name).is_none() {
+            return Err(sim.not_found(object.kind, ns, &object.name));
+        }
+        Ok(sim
+            .events_about(object.kind, ns, &object.name)
+            .into_iter()
+            .map(|e| EventInfo {
+                time: sim.timestamp(e.last),
+                seconds: unix_seconds(e.last),
+                warning: e.warning,
+                reason: e.reason,
+                object: format!("{}/{}", e.kind.singular(), e.name),
+                message: e.message,
+                count: e.count,
+            })
+            .collect())
+    }
+
+    async fn endpoints(&self, service: &ObjectRef, namespace: &str) -> Result<Vec<EndpointInfo>> {
+        let name = self.service(service, "endpoints")?;
+        let ns = service.namespace_or(namespace);
+        let sim = self.sim();
+        let eps = sim
+            .endpoints(ns, name)
+            .ok_or_else(|| sim.not_found(Kind::Service, ns, name))?;
+        Ok(eps
+            .into_iter()
+            .map(|e| EndpointInfo {
+                pod: e.pod,
+                ip: e.ip,
+                ready: e.conditions.ready,
+                serving: e.conditions.serving,
+                terminating: e.conditions.terminating,
+            })
+            .collect())
+    }
+
+    async fn sleep(&self, duration: Duration, cancel: &CancellationToken) -> Result<()> {
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled {
+                what: "sleep".into(),
+                why: "interrupted".into(),
+            });
+        }
+        self.sim().advance_by(ms(duration));
+        Ok(())
+    }
+
+    async fn sim_image(&self, image: &str, profile: &Value) -> Result<Value> {
+        let p = self.sim().set_profile(image, profile)?;
+        Ok(serde_json::to_value(p).expect("profile serialises"))
+    }
+
+    async fn names(&self, kind: Kind, namespace: &str) -> Result<Vec<String>> {
+        let sim = self.sim();
+        Ok(match kind {
+            Kind::Deployment => sim.deployment_names(namespace),
+            Kind::Service => sim.service_names(namespace),
+            _ => sim
+                .list(kind, namespace)
+                .iter()
+                .filter_map(|o| {
+                    o.pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .map(String::from)
+                })
+                .collect(),
+        })
+    }
+
+    fn trace(&self) -> Option<Vec<String>> {
+        Some(self.sim().trace_lines().to_vec())
+    }
+
+    fn note_action(&self, action: &Value) {
+        self.sim().trace_note("action", action.clone());
+    }
+}

@@ -1,0 +1,216 @@
+//! Running one playbook against a backend: resolve it, compile it (syntax errors stop here,
+//! nothing changed), run it on a blocking thread bound to the host, and report the outcome.
+
+use super::diagnostic::ScriptError;
+use super::engine::new_engine;
+use super::journal::Action;
+use super::output::Output;
+use super::stdlib;
+use crate::api::host::Host;
+use crate::backend::ClusterBackend;
+use crate::error::{Error, ErrorClass, Result};
+use parking_lot::Mutex;
+use rhai::Dynamic;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// A playbook to run: a built-in or a file.
+#[derive(Debug, Clone)]
+pub struct Playbook {
+    /// `rolling` or the path as given.
+    pub name: String,
+    /// How errors name it: `playbooks/rolling.rhai` or the path.
+    pub file: String,
+    pub source: String,
+    /// Where `import "x"` looks for `x.rhai`.
+    pub dir: Option<PathBuf>,
+}
+
+impl Playbook {
+    /// A built-in name, or a path to a `.rhai` file (paths win when they contain a `/` or end in `.rhai`).
+    pub fn resolve(arg: &str) -> Result<Playbook> {
+        let looks_like_path = arg.contains('/') || arg.ends_with(".rhai");
+        if !looks_like_path && let Some(source) = stdlib::playbook(arg) {
+            return Ok(Playbook {
+                name: arg.into(),
+                file: format!("playbooks/{arg}.rhai"),
+                source: source.into(),
+                dir: None,
+            });
+        }
+        let path = PathBuf::from(arg);
+        match std::fs::read_to_string(&path) {
+            Ok(source) => {
+                let dir = path.parent().map(|p| {
+                    if p.as_os_str().is_empty() {
+                        PathBuf::from(".")
+                    } else {
+                        p.to_path_buf()
+                    }
+                });
+                Ok(Playbook {
+                    name: arg.into(),
+                    file: arg.into(),
+                    source,
+                    dir,
+                })
+            }
+            Err(e) => {
+                let builtin: Vec<&str> = stdlib::PLAYBOOKS.iter().map(|(n, _)| *n).collect();
+                let hint = crate::suggest::hint(arg, builtin.iter().copied());
+                Err(Error::bad_input(
+                    format!("playbook \"{arg}\""),
+                    format!(
+                        "not a built-in playbook{hint} and not a readable file ({e}); built-in: {}",
+                        builtin.join(", ")
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// Finds a script's source by the name errors use.
+    pub fn source_of(&self, name: &str) -> Option<String> {
+        if name == self.file {
+            return Some(self.source.clone());
+        }
+        if let Some(s) = stdlib::module(name) {
+            return Some(s.to_string());
+        }
+        std::fs::read_to_string(name).ok()
+    }
+}
+
+/// How to run.
+pub struct RunOptions {
+    pub namespace: String,
+    pub params: BTreeMap<String, String>,
+    /// The run's budget on the target's clock (virtual on the simulator).
+    pub timeout: Option<Duration>,
+    pub output: Arc<dyn Output>,
+    pub assume_yes: bool,
+    /// Cancelled by Ctrl-C.
+    pub cancel: CancellationToken,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub ok: bool,
+    /// 0 done, 1 failed or rolled back, 2 bad input.
+    pub exit_code: i32,
+    pub result: Value,
+    pub error: Option<ScriptError>,
+    pub actions: Vec<Action>,
+    pub wall: Duration,
+    /// Time that passed on the target's clock.
+    pub target_seconds: f64,
+    /// `--set` keys the playbook never read.
+    pub unread_params: Vec<String>,
+}
+
+/// Compiles and runs a playbook; never panics on script problems, always reports.
+pub async fn run(
+    backend: Arc<dyn ClusterBackend>,
+    playbook: &Playbook,
+    opts: RunOptions,
+) -> RunReport {
+    let started = Instant::now();
+    let t0 = backend.now();
+    let host = Arc::new(Host {
+        backend: backend.clone(),
+        handle: tokio::runtime::Handle::current(),
+        cancel: Mutex::new(opts.cancel.clone()),
+        namespace: Mutex::new(opts.namespace.clone()),
+        params: opts.params.clone(),
+        params_read: Mutex::new(Default::default()),
+        journal: Default::default(),
+        output: opts.output.clone(),
+        deadline: opts.timeout.map(|d| t0 + d.as_secs_f64()),
+        started_at: t0,
+        assume_yes: opts.assume_yes,
+    });
+    let engine = new_engine(Some(host.clone()), playbook.dir.as_deref());
+    let finish = |result: Value, error: Option<ScriptError>| {
+        let exit_code = match &error {
+            None => 0,
+            Some(e) if e.class == ErrorClass::BadInput => 2,
+            Some(_) => 1,
+        };
+        let read = host.params_read.lock().clone();
+        RunReport {
+            ok: error.is_none(),
+            exit_code,
+            result,
+            error,
+            actions: host.journal.all(),
+            wall: started.elapsed(),
+            target_seconds: backend.now() - t0,
+            unread_params: opts
+                .params
+                .keys()
+                .filter(|k| !read.contains(*k))
+                .cloned()
+                .collect(),
+        }
+    };
+    let mut ast = match engine.compile(&playbook.source) {
+        Ok(ast) => ast,
+        Err(e) => {
+            return finish(
+                Value::Null,
+                Some(ScriptError::from_parse(
+                    &e,
+                    &playbook.file,
+                    &playbook.source,
+                )),
+            );
+        }
+    };
+    ast.set_source(playbook.file.clone());
+
+    // A wall-clock budget on real targets; on the simulator --timeout is virtual time and the
+    // primitives enforce it.
+    if let Some(t) = opts.timeout.filter(|_| !backend.virtual_time()) {
+        let token = opts.cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(t).await;
+            token.cancel();
+        });
+    }
+    let outcome = tokio::task::spawn_blocking(move || engine.eval_ast::<Dynamic>(&ast)).await;
+    match outcome {
+        Err(panic) => finish(
+            Value::Null,
+            Some(ScriptError {
+                message: format!("internal error: the script thread panicked: {panic}"),
+                class: ErrorClass::Failed,
+                kind: "internal".into(),
+                file: playbook.file.clone(),
+                line: None,
+                column: None,
+                source_line: None,
+                trace: Vec::new(),
+                hint: None,
+            }),
+        ),
+        Ok(Ok(value)) => {
+            let result = rhai::serde::from_dynamic::<Value>(&value)
+                .unwrap_or_else(|_| Value::String(value.to_string()));
+            finish(result, None)
+        }
+        Ok(Err(e)) => {
+            let known = crate::api::primitive_names();
+            let lookup = |name: &str| playbook.source_of(name);
+            let mut error = ScriptError::from_eval(&e, &playbook.file, &lookup, &known);
+            if error.kind == "cancelled" && opts.timeout.is_some() && !opts.cancel.is_cancelled() {
+                error.message = "cancelled: the run's --timeout expired".into();
+            }
+            finish(Value::Null, Some(error))
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Running the `rollplay` binary from tests.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The repository root (tests run from it; paths in fixtures are relative to it).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn rollplay(args: &[&str]) -> Outcome {
+    let out = Command::new(env!("CARGO_BIN_EXE_rollplay"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("rollplay runs");
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs with `--output json` and parses the one JSON object it prints.
+pub fn run_json(args: &[&str]) -> (i32, Value) {
+    let mut all = args.to_vec();
+    all.extend(["--output", "json"]);
+    let out = rollplay(&all);
+    let value: Value = serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON object ({e}):\n{}\nstderr:\n{}",
+            out.stdout, out.stderr
+        )
+    });
+    (out.code, value)
+}
+
+/// A fresh directory for one test's files.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rollplay-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write fixture");
+    path.display().to_string()
+}
+
+/// The parsed lines of a trace file.
+pub fn trace(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("trace written")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("trace line is JSON"))
+        .collect()
+}
+
+pub const OLD_IMAGE: &str = "ghcr.io/rollplay-demo/web:1.0.0";
+pub const NEW_IMAGE: &str = "ghcr.io/rollplay-demo/web:1.1.0";
