@@ -299,7 +299,7 @@ impl ClusterBackend for SimBackend {
                 time: sim.timestamp(e.last),
                 seconds: unix_seconds(e.last),
                 warning: e.warning,
-                reason: e.reason,
+                reason: e.reason.to_string(),
                 object: format!("{}/{}", e.kind.singular(), e.name),
                 message: e.message,
                 count: e.count,

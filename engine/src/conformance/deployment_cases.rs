@@ -78,11 +78,7 @@ pub fn new_rs_target(input: &Value) -> Outcome {
 
 fn view(v: &Value, name: &str, order: u64) -> RsView {
     RsView {
-        name: v
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or(name)
-            .to_string(),
+        name: v.get("name").and_then(Value::as_str).unwrap_or(name).into(),
         spec: int(v, "spec") as i32,
         status_replicas: int(v, "spec") as i32,
         available: int(v, "available") as i32,
@@ -115,7 +111,8 @@ pub fn old_rs_scale_down(input: &Value) -> Outcome {
         .unwrap_or_default();
     let new = view(&input["newRS"], "new", 1000);
     let active: Vec<RsView> = olds.iter().filter(|o| o.spec > 0).cloned().collect();
-    let mut sizes: BTreeMap<String, i32> = olds.iter().map(|o| (o.name.clone(), o.spec)).collect();
+    let mut sizes: BTreeMap<std::sync::Arc<str>, i32> =
+        olds.iter().map(|o| (o.name.clone(), o.spec)).collect();
     for step in rolling::old_rs_scale_down(&s, &active, &new) {
         sizes.insert(step.name, step.to);
     }
@@ -144,7 +141,7 @@ pub fn proportional_scale(input: &Value) -> Outcome {
         .unwrap_or_default();
     let new_name = all
         .iter()
-        .find(|r| r.name == "new")
+        .find(|r| &*r.name == "new")
         .or_else(|| all.iter().max_by_key(|r| r.created))
         .map(|r| r.name.clone());
     let new = all
@@ -157,7 +154,8 @@ pub fn proportional_scale(input: &Value) -> Outcome {
         .cloned()
         .collect();
     let status_replicas = all.iter().map(|r| r.spec).sum();
-    let mut sizes: BTreeMap<String, i32> = all.iter().map(|r| (r.name.clone(), r.spec)).collect();
+    let mut sizes: BTreeMap<std::sync::Arc<str>, i32> =
+        all.iter().map(|r| (r.name.clone(), r.spec)).collect();
     for step in scale::proportional(&s, new.as_ref(), &old, status_replicas) {
         sizes.insert(step.name, step.to);
     }
@@ -192,7 +190,7 @@ pub fn history_cleanup(input: &Value) -> Outcome {
             a.iter()
                 .enumerate()
                 .map(|(i, v)| RsView {
-                    name: format!("rev-{}", int(v, "rev")),
+                    name: format!("rev-{}", int(v, "rev")).into(),
                     revision: int(v, "rev"),
                     spec: int(v, "spec") as i32,
                     status_replicas: int(v, "statusReplicas") as i32,

@@ -7,6 +7,58 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Parsed files, keyed by path and by what the file system says about it (size, modification
+/// time, inode), so re-applying unchanged files (the REPL, repeated runs in one process) does
+/// not parse them again.
+type FileKey = (std::path::PathBuf, u64, Option<std::time::SystemTime>, u64);
+
+static PARSED: std::sync::Mutex<Option<std::collections::HashMap<FileKey, Vec<Manifest>>>> =
+    std::sync::Mutex::new(None);
+
+fn file_key(path: &Path, meta: &std::fs::Metadata) -> FileKey {
+    use std::os::unix::fs::MetadataExt;
+    (
+        path.to_path_buf(),
+        meta.len(),
+        meta.modified().ok(),
+        meta.ino(),
+    )
+}
+
+/// Forgets every parsed file (benchmarks measure parsing with this).
+pub fn clear_cache() {
+    *PARSED.lock().unwrap_or_else(|e| e.into_inner()) = None;
+}
+
+fn load_file(path: &Path, meta: &std::fs::Metadata, shown: &str) -> Result<Vec<Manifest>> {
+    let key = file_key(path, meta);
+    if let Some(hit) = PARSED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .and_then(|c| c.get(&key))
+    {
+        return Ok(hit.clone());
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Manifest {
+        location: SourceLocation {
+            file: shown.to_string(),
+            line: 1,
+            column: None,
+            document: None,
+        },
+        message: format!("cannot read manifests: {e}"),
+    })?;
+    let parsed = load_text(&text, shown)?;
+    let mut cache = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+    let cache = cache.get_or_insert_with(Default::default);
+    if cache.len() >= 256 {
+        cache.clear();
+    }
+    cache.insert(key, parsed.clone());
+    Ok(parsed)
+}
+
 /// Reads a file or every `*.yaml`, `*.yml` and `*.json` file of a directory (not recursive).
 pub fn load_path(path: &Path) -> Result<Vec<Manifest>> {
     let shown = path.display().to_string();
@@ -21,8 +73,7 @@ pub fn load_path(path: &Path) -> Result<Vec<Manifest>> {
     };
     let meta = std::fs::metadata(path).map_err(unreadable)?;
     if !meta.is_dir() {
-        let text = std::fs::read_to_string(path).map_err(unreadable)?;
-        return load_text(&text, &shown);
+        return load_file(path, &meta, &shown);
     }
     let mut files: Vec<_> = std::fs::read_dir(path)
         .map_err(unreadable)?
@@ -129,7 +180,7 @@ fn push_object(value: Value, origin: Origin, out: &mut Vec<Manifest>) -> Result<
         }
         Value::Object(_) => {
             out.push(Manifest {
-                object: value,
+                object: std::sync::Arc::new(value),
                 origin,
             });
             Ok(())

@@ -6,7 +6,7 @@ mod locate;
 mod schema;
 mod validate;
 
-pub use load::{load_path, load_text, load_value};
+pub use load::{clear_cache, load_path, load_text, load_value};
 pub use locate::{Seg, locate};
 pub use validate::validate;
 
@@ -29,10 +29,10 @@ pub struct Origin {
     pub text: Arc<str>,
 }
 
-/// One object to apply, as written.
+/// One object to apply, as written (shared: manifests are read, never changed).
 #[derive(Debug, Clone)]
 pub struct Manifest {
-    pub object: Value,
+    pub object: std::sync::Arc<Value>,
     pub origin: Origin,
 }
 

@@ -167,7 +167,7 @@ fn describe(err: &EvalAltResult, known: &[String]) -> (String, ErrorClass, Strin
         }
         E::ErrorFunctionNotFound(signature, _) => {
             let name = signature
-                .split(|c: char| c == ' ' || c == '(')
+                .split([' ', '('])
                 .next()
                 .unwrap_or(signature)
                 .to_string();
@@ -176,7 +176,7 @@ fn describe(err: &EvalAltResult, known: &[String]) -> (String, ErrorClass, Strin
                 .map(|i| signature[i..].to_string())
                 .unwrap_or_default();
             let args = simplify_types(&args);
-            if known.iter().any(|k| *k == name) {
+            if known.contains(&name) {
                 let expected: Vec<String> = crate::api::docs::lookup(&name)
                     .iter()
                     .map(|d| d.signature.clone())

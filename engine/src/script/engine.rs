@@ -6,10 +6,26 @@ use crate::script::output::Level;
 use rhai::module_resolvers::{FileModuleResolver, ModuleResolversCollection};
 use rhai::{Dynamic, Engine};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Limits that keep a runaway script from taking the machine down.
 pub const MAX_OPERATIONS: u64 = 200_000_000;
+
+/// An engine with Rhai's standard library and rollplay's primitives. The standard package is
+/// built once per process: building it is most of what `Engine::new()` costs.
+pub fn base_engine() -> Engine {
+    static STANDARD: OnceLock<rhai::Shared<rhai::Module>> = OnceLock::new();
+    let standard = STANDARD.get_or_init(|| {
+        use rhai::packages::Package;
+        rhai::packages::StandardPackage::new().as_shared_module()
+    });
+    let mut engine = Engine::new_raw();
+    engine.set_max_strings_interned(256);
+    engine.register_global_module(standard.clone());
+    crate::api::register(&mut engine);
+    set_limits(&mut engine);
+    engine
+}
 
 /// The same limits for playbooks, the stdlib and the REPL.
 pub fn set_limits(engine: &mut Engine) {
@@ -25,9 +41,7 @@ pub fn set_limits(engine: &mut Engine) {
 /// A new engine. With a host, primitives act on its backend and `print` goes to its log;
 /// without one (syntax checks, completion) primitives fail if called.
 pub fn new_engine(host: Option<Arc<Host>>, script_dir: Option<&Path>) -> Engine {
-    let mut engine = Engine::new();
-    crate::api::register(&mut engine);
-    set_limits(&mut engine);
+    let mut engine = base_engine();
 
     let mut resolvers = ModuleResolversCollection::new();
     resolvers.push(super::modules::Builtin::new());

@@ -10,9 +10,7 @@ fn compiled() -> &'static [(String, Shared<Module>)] {
     COMPILED.get_or_init(|| {
         let mut done: Vec<(String, Shared<Module>)> = Vec::new();
         for (name, source) in super::stdlib::MODULES {
-            let mut engine = Engine::new();
-            crate::api::register(&mut engine);
-            super::engine::set_limits(&mut engine);
+            let mut engine = super::engine::base_engine();
             engine.set_module_resolver(Builtin { upto: done.clone() });
             let mut ast = engine
                 .compile(source)

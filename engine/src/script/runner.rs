@@ -113,6 +113,46 @@ pub struct RunReport {
     pub unread_params: Vec<String>,
 }
 
+/// Compiled playbooks, by file name and source: running the same playbook again in one process
+/// (the REPL, benchmarks, experiments) does not parse it again.
+type CompiledKey = (String, u64);
+
+static COMPILED: std::sync::Mutex<Option<std::collections::HashMap<CompiledKey, Arc<rhai::AST>>>> =
+    std::sync::Mutex::new(None);
+
+fn compiled(
+    engine: &rhai::Engine,
+    playbook: &Playbook,
+) -> Result<Arc<rhai::AST>, rhai::ParseError> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    playbook.source.hash(&mut h);
+    let key = (playbook.file.clone(), h.finish());
+    if let Some(ast) = COMPILED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .and_then(|c| c.get(&key))
+    {
+        return Ok(ast.clone());
+    }
+    let mut ast = engine.compile(&playbook.source)?;
+    ast.set_source(playbook.file.clone());
+    let ast = Arc::new(ast);
+    let mut cache = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
+    let cache = cache.get_or_insert_with(Default::default);
+    if cache.len() >= 64 {
+        cache.clear();
+    }
+    cache.insert(key, ast.clone());
+    Ok(ast)
+}
+
+/// Forgets compiled playbooks (benchmarks measure compiling with this).
+pub fn clear_cache() {
+    *COMPILED.lock().unwrap_or_else(|e| e.into_inner()) = None;
+}
+
 /// Compiles and runs a playbook; never panics on script problems, always reports.
 pub async fn run(
     backend: Arc<dyn ClusterBackend>,
@@ -158,7 +198,7 @@ pub async fn run(
                 .collect(),
         }
     };
-    let mut ast = match engine.compile(&playbook.source) {
+    let ast = match compiled(&engine, playbook) {
         Ok(ast) => ast,
         Err(e) => {
             return finish(
@@ -171,7 +211,6 @@ pub async fn run(
             );
         }
     };
-    ast.set_source(playbook.file.clone());
 
     // A wall-clock budget on real targets; on the simulator --timeout is virtual time and the
     // primitives enforce it.

@@ -39,7 +39,7 @@ impl Deployment {
             progressing_reason: self
                 .status
                 .condition("Progressing")
-                .map(|c| c.reason.clone()),
+                .map(|c| c.reason.to_string()),
             revision: self.revision(),
         }
     }

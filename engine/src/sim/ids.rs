@@ -28,9 +28,9 @@ impl Ids {
         }
     }
 
-    pub fn uid(&mut self) -> String {
+    pub fn uid(&mut self) -> Uid {
         self.uid += 1;
-        format!("5e1a0000-0000-4000-8000-{:012x}", self.uid)
+        Uid(self.uid)
     }
 
     pub fn resource_version(&mut self) -> u64 {
@@ -61,6 +61,16 @@ impl Ids {
         (0..5)
             .map(|_| ALPHANUMS[(self.rng.next_u32() % ALPHANUMS.len() as u32) as usize] as char)
             .collect()
+    }
+}
+
+/// An object's UID: a number inside the simulator, rendered as a UUID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Uid(pub u64);
+
+impl std::fmt::Display for Uid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "5e1a0000-0000-4000-8000-{:012x}", self.0)
     }
 }
 

@@ -6,7 +6,7 @@ use super::meta::Meta;
 use super::pod::{Container, Death, NODE, Pod, State, Step, Terminated};
 use super::profile::ImageProfile;
 use super::time::{SECOND, SimTime};
-use super::{Key, Sim, Wake};
+use super::{Key, PodId, Sim, Wake};
 use crate::k8s::{ContainerSpec, Probe};
 use crate::kind::Kind;
 use serde_json::json;
@@ -120,12 +120,12 @@ fn plan(
 
 impl Sim {
     /// Creates a pod for a ReplicaSet; its containers start at once.
-    pub(super) fn create_pod(&mut self, rs_key: &Key) -> Option<String> {
+    pub(super) fn create_pod(&mut self, rs_key: &Key) -> Option<PodId> {
         let (owner, owner_uid, labels, template, spec_value) = {
             let rs = self.replicasets.get(rs_key)?;
             (
                 rs.meta.name.clone(),
-                rs.meta.uid.clone(),
+                rs.meta.uid,
                 rs.parsed.labels.clone(),
                 rs.parsed.clone(),
                 rs.pod_spec.clone(),
@@ -134,7 +134,10 @@ impl Sim {
         let ns = rs_key.0.clone();
         let name = loop {
             let candidate = format!("{owner}-{}", self.ids.name_suffix());
-            if !self.pods.contains_key(&(ns.clone(), candidate.clone())) {
+            if !self
+                .pod_names
+                .contains_key(&(ns.clone(), candidate.clone()))
+            {
                 break candidate;
             }
         };
@@ -182,61 +185,55 @@ impl Sim {
             timer_generation: 0,
             sequence: self.ids.sequence(),
         };
-        let pod_key = (ns.clone(), name.clone());
-        self.pods.insert(pod_key.clone(), pod);
+        let id = pod.sequence;
+        self.pods.insert(id, pod);
+        self.pod_names.insert((ns.clone(), name.clone()), id);
         self.event(
             Kind::Pod,
             &ns,
             &name,
-            false,
             "Scheduled",
             format!("Successfully assigned {ns}/{name} to {NODE}"),
-            "default-scheduler",
         );
         for c in &template.containers {
             self.event(
                 Kind::Pod,
                 &ns,
                 &name,
-                false,
                 "Pulled",
                 format!("Container image \"{}\" already present on machine", c.image),
-                "kubelet",
             );
             self.event(
                 Kind::Pod,
                 &ns,
                 &name,
-                false,
                 "Created",
                 format!("Created container: {}", c.name),
-                "kubelet",
             );
             self.event(
                 Kind::Pod,
                 &ns,
                 &name,
-                false,
                 "Started",
                 format!("Started container {}", c.name),
-                "kubelet",
             );
         }
         self.trace.record(
             now,
             "pod",
-            json!({"ns": ns, "pod": name, "rs": rs_key.1, "state": "created"}),
+            || json!({"ns": ns, "pod": name, "rs": rs_key.1, "state": "created"}),
         );
-        self.pod_wake_now(&pod_key);
-        Some(name)
+        self.pod_wake_now(id);
+        Some(id)
     }
 
     /// Starts termination: the pod leaves ReplicaSet counts now and is gone after its shutdown.
-    pub(super) fn terminate_pod(&mut self, key: &Key) {
+    pub(super) fn terminate_pod(&mut self, id: PodId) {
         let now = self.now;
-        let Some(pod) = self.pods.get_mut(key) else {
+        let Some(pod) = self.pods.get_mut(&id) else {
             return;
         };
+        let key = (pod.meta.namespace.clone(), pod.meta.name.clone());
         if pod.meta.deleting.is_some() {
             return;
         }
@@ -256,39 +253,39 @@ impl Sim {
                 Kind::Pod,
                 &key.0,
                 &key.1,
-                false,
                 "Killing",
                 format!("Stopping container {c}"),
-                "kubelet",
             );
         }
         self.trace.record(
             now,
             "pod",
-            json!({"ns": key.0, "pod": key.1, "state": "terminating"}),
+            || json!({"ns": key.0, "pod": key.1, "state": "terminating"}),
         );
-        self.pod_wake_now(key);
+        self.pod_wake_now(id);
     }
 
     /// Processes whatever is due for a pod now and schedules its next transition.
-    fn pod_wake_now(&mut self, key: &Key) {
-        let generation = self.pods.get(key).map(|p| p.timer_generation).unwrap_or(0);
-        self.pod_wake(key, generation);
+    fn pod_wake_now(&mut self, id: PodId) {
+        let generation = self.pods.get(&id).map(|p| p.timer_generation).unwrap_or(0);
+        self.pod_wake(id, generation);
     }
 
-    pub(super) fn pod_wake(&mut self, key: &Key, generation: u64) {
+    pub(super) fn pod_wake(&mut self, id: PodId, generation: u64) {
         let now = self.now;
-        let Some(pod) = self.pods.get_mut(key) else {
+        let Some(pod) = self.pods.get_mut(&id) else {
             return;
         };
         if pod.timer_generation != generation {
             return;
         }
+        let key = &(pod.meta.namespace.clone(), pod.meta.name.clone());
         let rs_key = (key.0.clone(), pod.owner.clone());
         if pod.gone_at.is_some_and(|g| g <= now) {
-            self.pods.remove(key);
+            self.pods.remove(&id);
+            self.pod_names.remove(key);
             if let Some(rs) = self.replicasets.get_mut(&rs_key) {
-                rs.pods.remove(&key.1);
+                rs.pods.remove(&id);
                 let owner = rs.owner.clone();
                 if let Some(d) = owner {
                     self.touch_deployment(&(key.0.clone(), d));
@@ -298,11 +295,11 @@ impl Sim {
             self.trace.record(
                 now,
                 "pod",
-                json!({"ns": key.0, "pod": key.1, "state": "gone"}),
+                || json!({"ns": key.0, "pod": key.1, "state": "gone"}),
             );
             return;
         }
-        let mut notes: Vec<(bool, &'static str, String)> = Vec::new();
+        let mut notes: Vec<(&'static str, String)> = Vec::new();
         let terminating = pod.meta.deleting.is_some();
         let ip = pod.ip.clone();
         for (i, c) in pod.containers.iter_mut().enumerate() {
@@ -314,7 +311,7 @@ impl Sim {
                 match step {
                     Step::Started => c.started = true,
                     Step::Ready => c.ready = true,
-                    Step::Unhealthy(msg) => notes.push((true, "Unhealthy", msg)),
+                    Step::Unhealthy(msg) => notes.push(("Unhealthy", msg)),
                     Step::Die(death) => {
                         let since = match c.state {
                             State::Running { since } => since,
@@ -345,7 +342,6 @@ impl Sim {
                                 "liveness"
                             };
                             notes.push((
-                                false,
                                 "Killing",
                                 format!(
                                     "Container {} failed {probe} probe, will be restarted",
@@ -364,7 +360,6 @@ impl Sim {
                             ),
                         };
                         notes.push((
-                            true,
                             "BackOff",
                             format!(
                                 "Back-off restarting failed container {} in pod {}_{}",
@@ -377,7 +372,7 @@ impl Sim {
                         c.state = State::Running { since: at };
                         let spec = &pod.template.containers[i];
                         c.plan = plan(spec, &c.profile, at, &ip);
-                        notes.push((false, "Started", format!("Started container {}", c.name)));
+                        notes.push(("Started", format!("Started container {}", c.name)));
                     }
                 }
             }
@@ -399,48 +394,38 @@ impl Sim {
         let next = if terminating { pod.gone_at } else { next };
         pod.timer_generation += 1;
         let next_generation = pod.timer_generation;
-        for (warning, reason, message) in notes {
-            self.event(
-                Kind::Pod,
-                &key.0,
-                &key.1,
-                warning,
-                reason,
-                message,
-                "kubelet",
-            );
+        for (reason, message) in notes {
+            self.event(Kind::Pod, &key.0, &key.1, reason, message);
         }
         if changed {
             self.trace.record(
                 now,
                 "pod",
-                json!({"ns": key.0, "pod": key.1, "state": if ready {"ready"} else {"unready"}}),
+                || json!({"ns": key.0, "pod": key.1, "state": if ready {"ready"} else {"unready"}}),
             );
             self.dirty_replicasets.insert(rs_key);
         }
         if let Some(at) = next {
-            self.schedule(at, Wake::Pod(key.clone(), next_generation));
+            self.schedule(at, Wake::Pod(id, next_generation));
         }
     }
 
-    /// Conformance hooks: make pods available at once, or finish terminations.
+    /// Conformance hook: `count` not-ready pods of a ReplicaSet become ready and available now.
     pub fn force_available(&mut self, namespace: &str, rs: &str, count: usize) -> usize {
-        let now = self.now;
-        let mut names: Vec<(u64, String)> = self
-            .pods
-            .iter()
-            .filter(|((ns, _), p)| {
-                ns == namespace && p.owner == rs && p.meta.deleting.is_none() && !p.ready
-            })
-            .map(|((_, name), p)| (p.sequence, name.clone()))
-            .collect();
-        names.sort();
+        let ids: Vec<PodId> = self
+            .replicasets
+            .get(&(namespace.to_string(), rs.to_string()))
+            .map(|r| r.pods.iter().copied().collect())
+            .unwrap_or_default();
         let mut done = 0;
-        for (_, name) in names.into_iter().take(count) {
-            let pod = self
-                .pods
-                .get_mut(&(namespace.to_string(), name))
-                .expect("listed");
+        for id in ids {
+            if done == count {
+                break;
+            }
+            let pod = self.pods.get_mut(&id).expect("listed");
+            if pod.meta.deleting.is_some() || pod.ready {
+                continue;
+            }
             for c in &mut pod.containers {
                 c.started = true;
                 c.ready = true;
@@ -453,26 +438,25 @@ impl Sim {
         }
         self.dirty_replicasets
             .insert((namespace.to_string(), rs.to_string()));
-        let _ = now;
         done
     }
 
     /// Conformance hook: every terminating pod is gone now.
     pub fn finish_terminations(&mut self) {
         let now = self.now;
-        let keys: Vec<Key> = self
+        let ids: Vec<PodId> = self
             .pods
             .iter()
             .filter(|(_, p)| p.meta.deleting.is_some())
-            .map(|(k, _)| k.clone())
+            .map(|(id, _)| *id)
             .collect();
-        for k in keys {
+        for id in ids {
             let generation = {
-                let pod = self.pods.get_mut(&k).expect("listed");
+                let pod = self.pods.get_mut(&id).expect("listed");
                 pod.gone_at = Some(now);
                 pod.timer_generation
             };
-            self.pod_wake(&k, generation);
+            self.pod_wake(id, generation);
         }
     }
 }

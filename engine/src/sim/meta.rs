@@ -1,5 +1,6 @@
 //! Object metadata the simulator keeps for every object, and its API rendering.
 
+use super::ids::Uid;
 use super::time::{SimTime, rfc3339};
 use crate::kind::Kind;
 use serde_json::{Value, json};
@@ -9,7 +10,7 @@ use std::collections::BTreeMap;
 pub struct Meta {
     pub name: String,
     pub namespace: String,
-    pub uid: String,
+    pub uid: Uid,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
     pub generation: i64,
@@ -22,14 +23,14 @@ pub struct Meta {
 pub struct Owner<'a> {
     pub kind: Kind,
     pub name: &'a str,
-    pub uid: &'a str,
+    pub uid: Uid,
 }
 
 impl Meta {
     pub fn to_value(&self, owner: Option<Owner>) -> Value {
         let mut m = json!({
             "name": self.name,
-            "uid": self.uid,
+            "uid": self.uid.to_string(),
             "resourceVersion": self.resource_version.to_string(),
             "creationTimestamp": rfc3339(self.created),
         });
@@ -53,7 +54,7 @@ impl Meta {
                 "apiVersion": o.kind.api_version(),
                 "kind": o.kind.name(),
                 "name": o.name,
-                "uid": o.uid,
+                "uid": o.uid.to_string(),
                 "controller": true,
                 "blockOwnerDeletion": true,
             }]);

@@ -20,6 +20,7 @@ mod store;
 pub mod time;
 mod trace;
 
+pub use self::Stats as SimStats;
 pub use events::Event;
 pub use ops::{ImageChange, RollbackOutcome};
 pub use profile::{ImageProfile, Latency, Profiles};
@@ -41,6 +42,9 @@ use trace::Trace;
 /// (namespace, name).
 pub type Key = (String, String);
 
+/// A pod's identity inside the simulator: its creation sequence number.
+pub type PodId = u64;
+
 pub fn key(namespace: &str, name: &str) -> Key {
     (namespace.to_string(), name.to_string())
 }
@@ -49,7 +53,7 @@ pub fn key(namespace: &str, name: &str) -> Key {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Wake {
     /// A pod's next transition; stale when the pod's timer generation moved on.
-    Pod(Key, u64),
+    Pod(PodId, u64),
     /// A ReplicaSet's pods become available (minReadySeconds, K8S-RU-10).
     ReplicaSet(Key),
     /// A Deployment's progress-deadline check (K8S-COND-5).
@@ -72,7 +76,9 @@ pub struct Sim {
     store: Store,
     deployments: BTreeMap<Key, Deployment>,
     replicasets: BTreeMap<Key, ReplicaSet>,
-    pods: BTreeMap<Key, Pod>,
+    pods: BTreeMap<PodId, Pod>,
+    /// (namespace, name) → pod, for lookups by name.
+    pod_names: BTreeMap<Key, PodId>,
     services: BTreeMap<Key, Service>,
     events: EventLog,
     profiles: Profiles,
@@ -83,6 +89,15 @@ pub struct Sim {
     traced: BTreeMap<String, String>,
     /// When set, Deployment passes run only on request (conformance stepping).
     manual_passes: bool,
+    stats: Stats,
+}
+
+/// How much work the simulator did, for benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub deployment_passes: u64,
+    pub replicaset_passes: u64,
+    pub timers: u64,
 }
 
 /// Controller rounds per instant before the simulator assumes a livelock.
@@ -99,6 +114,7 @@ impl Sim {
             deployments: BTreeMap::new(),
             replicasets: BTreeMap::new(),
             pods: BTreeMap::new(),
+            pod_names: BTreeMap::new(),
             services: BTreeMap::new(),
             events: EventLog::default(),
             profiles: Profiles::default(),
@@ -107,6 +123,7 @@ impl Sim {
             dirty_deployments: BTreeSet::new(),
             traced: BTreeMap::new(),
             manual_passes: false,
+            stats: Stats::default(),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             sim.create_namespace(ns);
@@ -145,7 +162,7 @@ impl Sim {
 
     /// Records an entry in the trace (the backend records every action it performs).
     pub fn trace_note(&mut self, ev: &str, fields: serde_json::Value) {
-        self.trace.record(self.now, ev, fields);
+        self.trace.record(self.now, ev, || fields);
     }
 
     fn schedule(&mut self, at: SimTime, wake: Wake) {
@@ -183,9 +200,14 @@ impl Sim {
         self.advance_to(self.now + ms);
     }
 
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
     fn dispatch(&mut self, wake: Wake) {
+        self.stats.timers += 1;
         match wake {
-            Wake::Pod(key, generation) => self.pod_wake(&key, generation),
+            Wake::Pod(id, generation) => self.pod_wake(id, generation),
             Wake::ReplicaSet(key) => {
                 self.dirty_replicasets.insert(key);
             }
@@ -200,12 +222,14 @@ impl Sim {
     pub fn settle(&mut self) {
         for _ in 0..MAX_ROUNDS {
             if let Some(rs) = self.dirty_replicasets.pop_first() {
+                self.stats.replicaset_passes += 1;
                 self.reconcile_replicaset(&rs);
                 continue;
             }
             if !self.manual_passes
                 && let Some(d) = self.dirty_deployments.pop_first()
             {
+                self.stats.deployment_passes += 1;
                 self.sync_deployment(&d);
                 continue;
             }
@@ -238,7 +262,7 @@ impl Sim {
     pub fn deployment_status_sync(&mut self, namespace: &str, name: &str) {
         let k = key(namespace, name);
         if self.deployments.contains_key(&k) {
-            self.sync_rollout_status(&k);
+            self.sync_rollout_status_now(&k);
         }
     }
 

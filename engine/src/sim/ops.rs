@@ -41,16 +41,26 @@ pub struct RollbackOutcome {
 }
 
 impl Sim {
+    /// Records an Event about an object; whether it is a Warning and which component reports
+    /// it follow from the reason, as on a cluster.
     pub(super) fn event(
         &mut self,
         kind: Kind,
         ns: &str,
         name: &str,
-        warning: bool,
-        reason: &str,
+        reason: &'static str,
         message: String,
-        source: &'static str,
     ) {
+        let warning = matches!(
+            reason,
+            "SelectingAll" | "Unhealthy" | "BackOff" | "FailedCreate"
+        );
+        let source = match (kind, reason) {
+            (_, "Scheduled") => "default-scheduler",
+            (Kind::Pod, _) => "kubelet",
+            (Kind::ReplicaSet, _) => "replicaset-controller",
+            _ => "deployment-controller",
+        };
         self.events
             .record(self.now, kind, ns, name, warning, reason, message, source);
     }
@@ -255,7 +265,7 @@ impl Sim {
     }
 
     fn apply_stored(&mut self, kind: Kind, ns: &str, m: &Manifest) -> &'static str {
-        let mut body = m.object.clone();
+        let mut body = (*m.object).clone();
         if let Some(o) = body.as_object_mut() {
             o.remove("metadata");
             o.remove("apiVersion");
@@ -584,12 +594,14 @@ impl Sim {
             },
             Kind::ReplicaSet => self.delete_replicaset(ns, name),
             Kind::Pod => {
-                let exists = self.pods.contains_key(&k);
-                self.terminate_pod(&k);
-                if let Some(owner) = self.pods.get(&k).map(|p| p.owner.clone()) {
+                let Some(id) = self.pod_names.get(&k).copied() else {
+                    return Ok(false);
+                };
+                self.terminate_pod(id);
+                if let Some(owner) = self.pods.get(&id).map(|p| p.owner.clone()) {
                     self.dirty_replicasets.insert(key(ns, &owner));
                 }
-                exists
+                true
             }
             Kind::Service => self.services.remove(&k).is_some(),
             Kind::Namespace => {
@@ -638,7 +650,7 @@ impl Sim {
             return false;
         };
         for pod in &rs.pods {
-            self.terminate_pod(&key(ns, pod));
+            self.terminate_pod(*pod);
         }
         if let Some(owner) = rs.owner {
             self.touch_deployment(&key(ns, &owner));

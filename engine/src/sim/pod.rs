@@ -70,7 +70,7 @@ pub struct Pod {
     pub meta: Meta,
     /// The owning ReplicaSet's name and uid.
     pub owner: String,
-    pub owner_uid: String,
+    pub owner_uid: super::ids::Uid,
     pub template: Arc<PodTemplate>,
     /// `spec` of the template, for rendering.
     pub spec: Arc<Value>,
@@ -130,7 +130,7 @@ impl Pod {
         json!({
             "apiVersion": "v1",
             "kind": "Pod",
-            "metadata": self.meta.to_value(Some(Owner { kind: Kind::ReplicaSet, name: &self.owner, uid: &self.owner_uid })),
+            "metadata": self.meta.to_value(Some(Owner { kind: Kind::ReplicaSet, name: &self.owner, uid: self.owner_uid })),
             "spec": spec,
             "status": {
                 "phase": "Running",

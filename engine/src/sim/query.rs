@@ -64,7 +64,11 @@ impl Sim {
         match kind {
             Kind::Deployment => self.deployments.get(&k).map(|d| d.to_value()),
             Kind::ReplicaSet => self.replicasets.get(&k).map(|rs| rs.to_value()),
-            Kind::Pod => self.pods.get(&k).map(|p| p.to_value(self.now)),
+            Kind::Pod => self
+                .pod_names
+                .get(&k)
+                .and_then(|id| self.pods.get(id))
+                .map(|p| p.to_value(self.now)),
             Kind::Service => self.services.get(&k).map(|s| s.to_value()),
             Kind::Event => None,
             Kind::EndpointSlice => self.endpoint_slice(ns, name),
@@ -96,7 +100,7 @@ impl Sim {
             Kind::Pod => self
                 .pods
                 .iter()
-                .filter(|((n, _), _)| in_ns(n))
+                .filter(|(_, p)| in_ns(&p.meta.namespace))
                 .map(|(_, p)| p.to_value(self.now))
                 .collect(),
             Kind::Service => self
@@ -180,10 +184,10 @@ impl Sim {
                 .iter()
                 .map(|c| {
                     (
-                        c.type_.clone(),
-                        c.status.clone(),
-                        c.reason.clone(),
-                        c.message.clone(),
+                        c.type_.to_string(),
+                        c.status.to_string(),
+                        c.reason.to_string(),
+                        c.message.to_string(),
                     )
                 })
                 .collect(),
@@ -199,7 +203,7 @@ impl Sim {
             .values()
             .filter(|rs| rs.meta.namespace == ns && rs.owner_uid == d.meta.uid)
         {
-            for p in rs.pods.iter().filter_map(|p| self.pods.get(&key(ns, p))) {
+            for p in rs.pods.iter().filter_map(|p| self.pods.get(p)) {
                 out.push((
                     p.sequence,
                     PodSummary {
@@ -223,11 +227,14 @@ impl Sim {
 
     /// Whether any container of the pod is waiting in back-off.
     pub fn pod_in_back_off(&self, ns: &str, pod: &str) -> bool {
-        self.pods.get(&key(ns, pod)).is_some_and(|p| {
-            p.containers
-                .iter()
-                .any(|c| matches!(c.state, State::Waiting { .. }))
-        })
+        self.pod_names
+            .get(&key(ns, pod))
+            .and_then(|id| self.pods.get(id))
+            .is_some_and(|p| {
+                p.containers
+                    .iter()
+                    .any(|c| matches!(c.state, State::Waiting { .. }))
+            })
     }
 
     /// Events about an object; for a Deployment also about its ReplicaSets and their pods.
@@ -252,7 +259,7 @@ impl Sim {
         let mut events: Vec<Event> = self
             .events
             .iter()
-            .filter(|e| e.namespace == ns || !kind.namespaced())
+            .filter(|e| &*e.namespace == ns || !kind.namespaced())
             .filter(|e| {
                 related.iter().any(|(k, n)| *k == e.kind && *n == e.name)
                     || (e.kind == Kind::Pod
@@ -269,7 +276,7 @@ impl Sim {
     /// The revisions of a Deployment, oldest first (`kubectl rollout history`).
     pub fn deployment_history(&self, ns: &str, name: &str) -> Option<Vec<HistoryEntry>> {
         let d = self.deployments.get(&key(ns, name))?;
-        let (new, _) = self.new_and_old(&key(ns, name));
+        let new = self.new_replicaset_name(&key(ns, name));
         let mut out: Vec<HistoryEntry> = self
             .replicasets
             .values()
@@ -311,7 +318,7 @@ impl Sim {
     /// A Deployment's ReplicaSets, oldest first.
     pub fn deployment_replica_sets(&self, ns: &str, name: &str) -> Option<Vec<ReplicaSetSummary>> {
         let d = self.deployments.get(&key(ns, name))?;
-        let (new, _) = self.new_and_old(&key(ns, name));
+        let new = self.new_replicaset_name(&key(ns, name));
         let mut sets: Vec<_> = self
             .replicasets
             .values()

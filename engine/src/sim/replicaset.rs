@@ -4,7 +4,7 @@
 use super::controller::RsView;
 use super::meta::{Meta, Owner};
 use super::time::{SECOND, SimTime, truncate};
-use super::{Key, Sim, Wake};
+use super::{Key, PodId, Sim, Wake};
 use crate::k8s::{LabelSelector, PodTemplate, annotations};
 use crate::kind::Kind;
 use serde_json::{Value, json};
@@ -24,7 +24,7 @@ pub struct ReplicaSet {
     pub meta: Meta,
     /// The owning Deployment's name and uid.
     pub owner: Option<String>,
-    pub owner_uid: String,
+    pub owner_uid: super::ids::Uid,
     pub replicas: i32,
     pub min_ready_seconds: i32,
     pub selector: LabelSelector,
@@ -36,32 +36,75 @@ pub struct ReplicaSet {
     pub parsed: Arc<PodTemplate>,
     pub pod_spec: Arc<Value>,
     pub status: RsStatus,
-    /// Names of its pods, terminating ones included.
-    pub pods: BTreeSet<String>,
+    /// Its pods, terminating ones included.
+    pub pods: BTreeSet<PodId>,
     pub sequence: u64,
+    /// The name, shared with the controller's views of this ReplicaSet.
+    pub shared_name: Arc<str>,
+    /// The Deployment template hash whose template was compared equal to this one already,
+    /// so each pass does not compare whole templates again.
+    pub confirmed_hash: std::cell::Cell<Option<u64>>,
+    /// The revision, desired-replicas and max-replicas annotations as numbers (kept with the
+    /// annotations by [`ReplicaSet::annotate`]), read on every controller pass.
+    pub numbers: Numbers,
+}
+
+/// The numeric annotations of a ReplicaSet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Numbers {
+    pub revision: i64,
+    pub desired: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl Numbers {
+    pub fn of(annotations: &std::collections::BTreeMap<String, String>) -> Numbers {
+        let number = |k: &str| annotations.get(k).and_then(|v| v.parse::<i64>().ok());
+        Numbers {
+            revision: number(annotations::REVISION).unwrap_or(0),
+            desired: number(annotations::DESIRED_REPLICAS).map(|d| d as i32),
+            max: number(annotations::MAX_REPLICAS).map(|m| m as i32),
+        }
+    }
 }
 
 impl ReplicaSet {
     pub fn revision(&self) -> i64 {
-        self.meta
-            .annotations
-            .get(annotations::REVISION)
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(0)
+        self.numbers.revision
+    }
+
+    /// Whether this ReplicaSet's template is the Deployment template (ignoring the hash label).
+    pub fn has_template(&self, hash: u64, template: &Value) -> bool {
+        if self.base_hash != hash {
+            return false;
+        }
+        if self.confirmed_hash.get() == Some(hash) {
+            return true;
+        }
+        let equal = self.base_template == *template;
+        if equal {
+            self.confirmed_hash.set(Some(hash));
+        }
+        equal
+    }
+
+    /// Sets an annotation, keeping the numeric ones in step.
+    pub fn annotate(&mut self, key: &str, value: String) {
+        self.meta.annotations.insert(key.to_string(), value);
+        self.numbers = Numbers::of(&self.meta.annotations);
     }
 
     pub fn view(&self) -> RsView {
-        let parse = |k: &str| self.meta.annotations.get(k).and_then(|v| v.parse().ok());
         RsView {
-            name: self.meta.name.clone(),
+            name: self.shared_name.clone(),
             spec: self.replicas,
             status_replicas: self.status.replicas,
             ready: self.status.ready,
             available: self.status.available,
             created: (self.meta.created, self.sequence),
-            revision: self.revision(),
-            desired_annotation: parse(annotations::DESIRED_REPLICAS),
-            max_annotation: parse(annotations::MAX_REPLICAS),
+            revision: self.numbers.revision,
+            desired_annotation: self.numbers.desired,
+            max_annotation: self.numbers.max,
             observed: self.status.observed_generation >= self.meta.generation,
             deleting: self.meta.deleting.is_some(),
         }
@@ -71,7 +114,7 @@ impl ReplicaSet {
         let owner = self.owner.as_deref().map(|name| Owner {
             kind: Kind::Deployment,
             name,
-            uid: &self.owner_uid,
+            uid: self.owner_uid,
         });
         json!({
             "apiVersion": "apps/v1",
@@ -101,39 +144,34 @@ impl Sim {
             return;
         };
         let want = rs.replicas.max(0) as usize;
-        let mut active: Vec<&String> = rs
+        let mut active: Vec<PodId> = rs
             .pods
             .iter()
-            .filter(|p| {
-                self.pods
-                    .get(&(key.0.clone(), (*p).clone()))
-                    .is_some_and(|p| p.meta.deleting.is_none())
-            })
+            .copied()
+            .filter(|id| self.pods.get(id).is_some_and(|p| p.meta.deleting.is_none()))
             .collect();
         if active.len() < want {
             for _ in active.len()..want {
-                if let Some(name) = self.create_pod(key) {
+                if let Some(id) = self.create_pod(key) {
                     self.replicasets
                         .get_mut(key)
                         .expect("exists")
                         .pods
-                        .insert(name.clone());
+                        .insert(id);
+                    let name = self.pods[&id].meta.name.clone();
                     self.event(
                         Kind::ReplicaSet,
                         &key.0,
                         &key.1,
-                        false,
                         "SuccessfulCreate",
                         format!("Created pod: {name}"),
-                        "replicaset-controller",
                     );
                 }
             }
         } else if active.len() > want {
-            let now = self.now;
             // Delete first: not ready, then ready for the shortest time, more restarts, newest.
-            active.sort_by_key(|name| {
-                let p = &self.pods[&(key.0.clone(), (*name).clone())];
+            active.sort_by_key(|id| {
+                let p = &self.pods[id];
                 (
                     p.ready,
                     std::cmp::Reverse(if p.ready { p.ready_since } else { 0 }),
@@ -141,22 +179,16 @@ impl Sim {
                     std::cmp::Reverse(p.sequence),
                 )
             });
-            let doomed: Vec<String> = active
-                .iter()
-                .take(active.len() - want)
-                .map(|s| (*s).clone())
-                .collect();
-            let _ = now;
-            for name in doomed {
-                self.terminate_pod(&(key.0.clone(), name.clone()));
+            let doomed: Vec<PodId> = active.iter().take(active.len() - want).copied().collect();
+            for id in doomed {
+                let name = self.pods[&id].meta.name.clone();
+                self.terminate_pod(id);
                 self.event(
                     Kind::ReplicaSet,
                     &key.0,
                     &key.1,
-                    false,
                     "SuccessfulDelete",
                     format!("Deleted pod: {name}"),
-                    "replicaset-controller",
                 );
             }
         }
@@ -174,10 +206,8 @@ impl Sim {
             ..RsStatus::default()
         };
         let mut next_available: Option<SimTime> = None;
-        for name in &rs.pods {
-            let Some(p) = self.pods.get(&(key.0.clone(), name.clone())) else {
-                continue;
-            };
+        for id in &rs.pods {
+            let Some(p) = self.pods.get(id) else { continue };
             if p.meta.deleting.is_some() {
                 continue;
             }

@@ -45,17 +45,16 @@ impl Sim {
         let Some(selector) = &svc.selector else {
             return Some(Vec::new());
         };
-        let from = (namespace.to_string(), String::new());
         let list = self
             .pods
-            .range(from..)
-            .take_while(|((ns, _), _)| ns == namespace)
-            .filter(|(_, p)| {
+            .values()
+            .filter(|p| p.meta.namespace == namespace)
+            .filter(|p| {
                 selector
                     .iter()
                     .all(|(k, v)| p.meta.labels.get(k) == Some(v))
             })
-            .filter_map(|((_, name), p)| {
+            .filter_map(|p| {
                 let facts = PodFacts {
                     terminal: false,
                     has_ip: true,
@@ -64,7 +63,7 @@ impl Sim {
                     deleting: p.meta.deleting.is_some(),
                 };
                 endpoints::conditions(&facts, svc.publish_not_ready).map(|conditions| Endpoint {
-                    pod: name.clone(),
+                    pod: p.meta.name.clone(),
                     ip: p.ip.clone(),
                     conditions,
                 })
@@ -97,7 +96,7 @@ impl Sim {
             let text = snapshot.to_string();
             if self.traced.get(&id) != Some(&text) {
                 self.traced.insert(id, text);
-                self.trace.record(self.now, "service", snapshot);
+                self.trace.record(self.now, "service", || snapshot);
             }
         }
     }

@@ -253,3 +253,45 @@ fn same_seed_same_trace() {
     assert_eq!(run(42), run(42));
     assert_ne!(run(42), run(43), "pod names come from the seed");
 }
+
+#[test]
+fn history_is_cleaned_up_to_the_revision_history_limit() {
+    // K8S-REV-5: revisionHistoryLimit 10 keeps ten old ReplicaSets.
+    let mut sim = Sim::new(1);
+    apply(&mut sim, &deployment_yaml("web", 3, "web:0", ""));
+    run_until_done(&mut sim, "web", 600);
+    for i in 1..=15 {
+        sim.set_image("default", "web", None, &format!("web:{i}"))
+            .unwrap();
+        assert!(run_until_done(&mut sim, "web", 600).done);
+    }
+    sim.advance_by(60_000);
+    let sets = sim.deployment_replica_sets("default", "web").unwrap();
+    assert_eq!(
+        sets.len(),
+        11,
+        "{:?}",
+        sets.iter()
+            .map(|s| (s.revision, s.replicas, s.status_replicas))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(sets.iter().map(|s| s.revision).min(), Some(6));
+}
+
+#[test]
+fn back_to_back_rollouts_still_clean_up_history() {
+    // The controller re-reads the status it wrote, so cleanup runs even when the next image
+    // arrives the moment the previous rollout is done (K8S-REV-5).
+    let mut sim = Sim::new(1);
+    apply(&mut sim, &deployment_yaml("web", 10, "web:0", ""));
+    run_until_done(&mut sim, "web", 600);
+    for i in 1..=30 {
+        sim.set_image("default", "web", None, &format!("web:{i}"))
+            .unwrap();
+        assert!(run_until_done(&mut sim, "web", 600).done);
+    }
+    assert_eq!(
+        sim.deployment_replica_sets("default", "web").unwrap().len(),
+        11
+    );
+}

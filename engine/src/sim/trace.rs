@@ -19,13 +19,14 @@ impl Trace {
         self.enabled
     }
 
-    /// Records `{"t": ms, "ev": kind, ...fields}` when tracing is on.
-    pub fn record(&mut self, t: SimTime, ev: &str, fields: Value) {
+    /// Records `{"t": ms, "ev": kind, ...fields}` when tracing is on (the fields are only
+    /// built then).
+    pub fn record(&mut self, t: SimTime, ev: &str, fields: impl FnOnce() -> Value) {
         if !self.enabled {
             return;
         }
         let mut line = json!({"t": t, "ev": ev});
-        if let (Some(out), Value::Object(extra)) = (line.as_object_mut(), fields) {
+        if let (Some(out), Value::Object(extra)) = (line.as_object_mut(), fields()) {
             out.extend(extra);
         }
         self.lines.push(line.to_string());

@@ -4,7 +4,7 @@ use super::RsView;
 
 /// ReplicaSets to delete so that at most `limit` old ones remain: the lowest revisions first,
 /// skipping any that still have replicas or an unobserved generation (K8S-REV-5).
-pub fn cleanup(limit: i32, old: &[RsView]) -> Vec<String> {
+pub fn cleanup(limit: i32, old: &[RsView]) -> Vec<std::sync::Arc<str>> {
     let mut alive: Vec<&RsView> = old.iter().filter(|r| !r.deleting).collect();
     let diff = alive.len() as i32 - limit;
     if diff <= 0 {
@@ -20,8 +20,8 @@ pub fn cleanup(limit: i32, old: &[RsView]) -> Vec<String> {
 }
 
 /// The revision a new ReplicaSet gets: one more than the highest of the old ones (K8S-REV-1).
-pub fn next_revision(old: &[RsView]) -> i64 {
-    old.iter().map(|r| r.revision).max().unwrap_or(0) + 1
+pub fn next_revision<'a>(old: impl IntoIterator<Item = &'a RsView>) -> i64 {
+    old.into_iter().map(|r| r.revision).max().unwrap_or(0) + 1
 }
 
 /// The revision-history annotation after `previous` is appended, dropping the oldest entries

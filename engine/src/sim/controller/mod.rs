@@ -8,11 +8,12 @@ pub mod scale;
 pub mod status;
 
 use super::time::SimTime;
+use std::sync::Arc;
 
 /// What the controller sees of one ReplicaSet.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RsView {
-    pub name: String,
+    pub name: Arc<str>,
     /// `spec.replicas`.
     pub spec: i32,
     /// `status.replicas` (pods without a deletion timestamp, K8S-RU-10).
@@ -32,6 +33,24 @@ pub struct RsView {
     pub deleting: bool,
 }
 
+impl Default for RsView {
+    fn default() -> Self {
+        RsView {
+            name: Arc::from(""),
+            spec: 0,
+            status_replicas: 0,
+            ready: 0,
+            available: 0,
+            created: (0, 0),
+            revision: 0,
+            desired_annotation: None,
+            max_annotation: None,
+            observed: false,
+            deleting: false,
+        }
+    }
+}
+
 /// Σ spec.replicas.
 pub fn spec_total(sets: &[&RsView]) -> i32 {
     sets.iter().map(|r| r.spec).sum()
@@ -40,7 +59,7 @@ pub fn spec_total(sets: &[&RsView]) -> i32 {
 /// One change of a ReplicaSet's spec.replicas decided by the controller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scaling {
-    pub name: String,
+    pub name: Arc<str>,
     pub from: i32,
     pub to: i32,
 }

@@ -17,12 +17,14 @@ pub const TIMED_OUT: &str = "ProgressDeadlineExceeded";
 pub const PAUSED: &str = "DeploymentPaused";
 pub const RESUMED: &str = "DeploymentResumed";
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// A Deployment condition. Types, statuses and reasons are the API's constants; the message
+/// is shared, so that carrying conditions from one status to the next copies no text.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Condition {
-    pub type_: String,
-    pub status: String,
-    pub reason: String,
-    pub message: String,
+    pub type_: &'static str,
+    pub status: &'static str,
+    pub reason: &'static str,
+    pub message: std::sync::Arc<str>,
     pub last_update: SimTime,
     pub last_transition: SimTime,
 }
@@ -30,17 +32,17 @@ pub struct Condition {
 impl Condition {
     /// A condition stamped now, at the API's one-second precision.
     pub fn new(
-        type_: &str,
-        status: &str,
-        reason: &str,
+        type_: &'static str,
+        status: &'static str,
+        reason: &'static str,
         message: String,
         now: SimTime,
     ) -> Condition {
         Condition {
-            type_: type_.into(),
-            status: status.into(),
-            reason: reason.into(),
-            message,
+            type_,
+            status,
+            reason,
+            message: message.into(),
             last_update: truncate(now),
             last_transition: truncate(now),
         }
@@ -67,7 +69,7 @@ impl DeploymentStatus {
     /// `SetDeploymentCondition`: no change if status and reason are the same; the transition
     /// time is kept when only the reason changes; the condition moves to the end.
     pub fn set_condition(&mut self, mut c: Condition) {
-        if let Some(cur) = self.condition(&c.type_) {
+        if let Some(cur) = self.condition(c.type_) {
             if cur.status == c.status && cur.reason == c.reason {
                 return;
             }
@@ -77,6 +79,24 @@ impl DeploymentStatus {
         }
         self.conditions.retain(|x| x.type_ != c.type_);
         self.conditions.push(c);
+    }
+
+    /// `set_condition` that builds the message only when the condition actually changes.
+    pub fn ensure_condition(
+        &mut self,
+        type_: &'static str,
+        status: &'static str,
+        reason: &'static str,
+        now: SimTime,
+        message: impl FnOnce() -> String,
+    ) {
+        if self
+            .condition(type_)
+            .is_some_and(|c| c.status == status && c.reason == reason)
+        {
+            return;
+        }
+        self.set_condition(Condition::new(type_, status, reason, message(), now));
     }
 
     pub fn remove_condition(&mut self, type_: &str) {
@@ -108,7 +128,7 @@ pub fn timed_out(spec: &DeploymentSpec, status: &DeploymentStatus, now: SimTime)
     let Some(c) = status.condition(PROGRESSING) else {
         return false;
     };
-    match c.reason.as_str() {
+    match c.reason {
         NEW_RS_AVAILABLE => false,
         TIMED_OUT => true,
         _ => c.last_update + deadline as SimTime * SECOND < now,
@@ -138,21 +158,17 @@ pub fn calculate(
         collision_count: prev.collision_count,
     };
     if available >= spec.replicas - spec.max_unavailable() {
-        status.set_condition(Condition::new(
-            AVAILABLE,
-            "True",
-            "MinimumReplicasAvailable",
-            "Deployment has minimum availability.".into(),
-            now,
-        ));
+        status.ensure_condition(AVAILABLE, "True", "MinimumReplicasAvailable", now, || {
+            "Deployment has minimum availability.".into()
+        });
     } else {
-        status.set_condition(Condition::new(
+        status.ensure_condition(
             AVAILABLE,
             "False",
             "MinimumReplicasUnavailable",
-            "Deployment does not have minimum availability.".into(),
             now,
-        ));
+            || "Deployment does not have minimum availability.".into(),
+        );
     }
     status
 }
@@ -176,25 +192,21 @@ pub fn sync_rollout_status(
     let is_complete_deployment =
         status.replicas == status.updated && current.is_some_and(|c| c.reason == NEW_RS_AVAILABLE);
     if spec.progress_deadline_seconds.is_some() && !is_complete_deployment {
-        let subject = match new {
+        let subject = || match new {
             Some(n) => format!("ReplicaSet \"{}\"", n.name),
             None => format!("Deployment \"{name}\""),
         };
         // K8S-COND-4: first match wins.
         if complete(spec, generation, &status) {
-            status.set_condition(Condition::new(
-                PROGRESSING,
-                "True",
-                NEW_RS_AVAILABLE,
-                format!("{subject} has successfully progressed."),
-                now,
-            ));
+            status.ensure_condition(PROGRESSING, "True", NEW_RS_AVAILABLE, now, || {
+                format!("{} has successfully progressed.", subject())
+            });
         } else if progressing(prev, &status) {
             let mut c = Condition::new(
                 PROGRESSING,
                 "True",
                 RS_UPDATED,
-                format!("{subject} is progressing."),
+                format!("{} is progressing.", subject()),
                 now,
             );
             if let Some(cur) = current {
@@ -205,13 +217,9 @@ pub fn sync_rollout_status(
             }
             status.set_condition(c);
         } else if timed_out(spec, &status, now) {
-            status.set_condition(Condition::new(
-                PROGRESSING,
-                "False",
-                TIMED_OUT,
-                format!("{subject} has timed out progressing."),
-                now,
-            ));
+            status.ensure_condition(PROGRESSING, "False", TIMED_OUT, now, || {
+                format!("{} has timed out progressing.", subject())
+            });
         }
     }
     status
@@ -231,8 +239,9 @@ pub fn paused_conditions(
         return None;
     }
     let paused_cond_exists = cond.is_some_and(|c| c.reason == PAUSED);
-    let mut next = status.clone();
+    let mut next;
     if spec.paused && !paused_cond_exists {
+        next = status.clone();
         next.set_condition(Condition::new(
             PROGRESSING,
             "Unknown",
@@ -241,6 +250,7 @@ pub fn paused_conditions(
             now,
         ));
     } else if !spec.paused && paused_cond_exists {
+        next = status.clone();
         next.set_condition(Condition::new(
             PROGRESSING,
             "Unknown",
