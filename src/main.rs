@@ -65,6 +65,14 @@ pub enum OutputFormat {
 }
 
 fn main() -> ExitCode {
+    // Diagnostics of the engine itself: RUST_LOG=debug (warnings by default), on stderr.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run::main(args),

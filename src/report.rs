@@ -22,6 +22,7 @@ pub fn json(
         "duration_ms": report.wall.as_millis() as u64,
         "target_duration_ms": (report.target_seconds * 1000.0).round() as u64,
         "actions": report.actions,
+        "state": report.state,
         "warnings": warnings(report),
     })
 }
@@ -65,6 +66,12 @@ pub fn text(report: &RunReport, playbook: &str, target: &str, virtual_time: bool
         }
         Some(e) => {
             eprint!("{}", e.render());
+            if !report.state.is_empty() {
+                eprintln!("state now:");
+                for s in &report.state {
+                    eprintln!("  {}", s.line());
+                }
+            }
             eprintln!(
                 "{playbook}: {} on {target} ({took})",
                 if report.exit_code == 2 {

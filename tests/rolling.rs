@@ -77,6 +77,51 @@ fn a_never_ready_image_is_rolled_back_to_the_old_image_at_a_new_revision() {
     assert_eq!(rollback["detail"]["to_revision"], 1);
     assert_eq!(rollback["detail"]["revision"], 3);
     assert_eq!(rollback["detail"]["images"][0], OLD_IMAGE);
+    // The report states where the workload is now: the old image serving, as revision 3.
+    let state = &report["state"][0];
+    assert_eq!(state["object"], "deployment/web");
+    assert_eq!(
+        (state["revision"].as_i64(), state["rolled_out"].as_bool()),
+        (Some(3), Some(true)),
+        "{state}"
+    );
+    assert_eq!(state["images"][0], OLD_IMAGE);
+    assert_eq!(state["available"], 3);
+}
+
+#[test]
+fn a_run_cut_by_its_timeout_says_so_and_states_where_it_stopped() {
+    let dir = scratch("run-timeout");
+    let profiles = write(
+        &dir,
+        "profiles.yaml",
+        &format!("images:\n  \"{NEW_IMAGE}\": {{ready: false}}\n"),
+    );
+    let out = rollplay(&[
+        "run",
+        "rolling",
+        "--set",
+        "manifests=examples/k8s",
+        "--set",
+        &format!("image={NEW_IMAGE}"),
+        "--sim",
+        &profiles,
+        "--timeout",
+        "2m",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the run's --timeout expired (virtual time)"),
+        "{}",
+        out.stderr
+    );
+    // maxUnavailable 0: the old pods still serve while the new one never gets ready.
+    assert!(
+        out.stderr.contains("state now:\n  deployment/web (demo): revision 2, ghcr.io/rollplay-demo/web:1.1.0, 3/3 available, not rolled out: Waiting for deployment \"web\" rollout to finish: 1 out of 3 new replicas have been updated..."),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -10,4 +10,4 @@ pub mod runner;
 pub mod stdlib;
 
 pub use diagnostic::ScriptError;
-pub use runner::{Playbook, RunOptions, RunReport, run};
+pub use runner::{Playbook, RunOptions, RunReport, WorkloadState, run};

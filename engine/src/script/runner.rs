@@ -111,6 +111,89 @@ pub struct RunReport {
     pub target_seconds: f64,
     /// `--set` keys the playbook never read.
     pub unread_params: Vec<String>,
+    /// Where every workload the run changed stands at its end: the stated state after a
+    /// failure, an interruption or a timeout.
+    pub state: Vec<WorkloadState>,
+}
+
+/// One changed workload at the end of a run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct WorkloadState {
+    pub object: String,
+    pub namespace: String,
+    pub revision: Option<i64>,
+    pub images: Vec<String>,
+    pub replicas: i32,
+    pub updated: i32,
+    pub available: i32,
+    pub paused: bool,
+    pub rolled_out: bool,
+    /// The `kubectl rollout status` line (or error) now.
+    pub status: String,
+}
+
+impl WorkloadState {
+    /// `deployment/web (demo): revision 3, web:1.0, 3/3 available, rolled out`.
+    pub fn line(&self) -> String {
+        let ns = if self.namespace.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.namespace)
+        };
+        let revision = self
+            .revision
+            .map(|r| format!("revision {r}, "))
+            .unwrap_or_default();
+        let how = if self.rolled_out {
+            "rolled out".to_string()
+        } else if self.paused {
+            format!("paused: {}", self.status)
+        } else {
+            format!("not rolled out: {}", self.status)
+        };
+        format!(
+            "{}{ns}: {revision}{}, {}/{} available, {how}",
+            self.object,
+            self.images.join(", "),
+            self.available,
+            self.replicas
+        )
+    }
+}
+
+/// The state of every Deployment the journal shows the run changed.
+async fn final_state(backend: &dyn ClusterBackend, actions: &[Action]) -> Vec<WorkloadState> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for a in actions {
+        let Some(name) = a.object.strip_prefix("deployment/") else {
+            continue;
+        };
+        if !seen.insert((a.namespace.clone(), name.to_string())) {
+            continue;
+        }
+        let object =
+            crate::objref::ObjectRef::new(crate::kind::Kind::Deployment, Some(&a.namespace), name);
+        let Ok(st) = backend.status(&object, &a.namespace).await else {
+            continue;
+        };
+        out.push(WorkloadState {
+            object: a.object.clone(),
+            namespace: a.namespace.clone(),
+            revision: st.revision,
+            images: st.images.iter().map(|(_, i)| i.clone()).collect(),
+            replicas: st.replicas,
+            updated: st.updated,
+            available: st.available,
+            paused: st.paused,
+            rolled_out: st.done,
+            status: st
+                .error
+                .map(|e| format!("error: {e}"))
+                .unwrap_or(st.message),
+        });
+    }
+    out
 }
 
 /// Compiled playbooks, by file name and source: running the same playbook again in one process
@@ -196,6 +279,7 @@ pub async fn run(
                 .filter(|k| !read.contains(*k))
                 .cloned()
                 .collect(),
+            state: Vec::new(),
         }
     };
     let ast = match compiled(&engine, playbook) {
@@ -214,15 +298,18 @@ pub async fn run(
 
     // A wall-clock budget on real targets; on the simulator --timeout is virtual time and the
     // primitives enforce it.
+    let timed_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
     if let Some(t) = opts.timeout.filter(|_| !backend.virtual_time()) {
         let token = opts.cancel.clone();
+        let flag = timed_out.clone();
         tokio::spawn(async move {
             tokio::time::sleep(t).await;
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
             token.cancel();
         });
     }
     let outcome = tokio::task::spawn_blocking(move || engine.eval_ast::<Dynamic>(&ast)).await;
-    match outcome {
+    let mut report = match outcome {
         Err(panic) => finish(
             Value::Null,
             Some(ScriptError {
@@ -246,10 +333,12 @@ pub async fn run(
             let known = crate::api::primitive_names();
             let lookup = |name: &str| playbook.source_of(name);
             let mut error = ScriptError::from_eval(&e, &playbook.file, &lookup, &known);
-            if error.kind == "cancelled" && opts.timeout.is_some() && !opts.cancel.is_cancelled() {
+            if error.kind == "cancelled" && timed_out.load(std::sync::atomic::Ordering::SeqCst) {
                 error.message = "cancelled: the run's --timeout expired".into();
             }
             finish(Value::Null, Some(error))
         }
-    }
+    };
+    report.state = final_state(backend.as_ref(), &report.actions).await;
+    report
 }
