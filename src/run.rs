@@ -60,9 +60,27 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
     parse_duration(s).map_err(|e| e.to_string())
 }
 
-/// Exit code 2 with a message: bad input, nothing changed.
-fn bad_input(message: impl std::fmt::Display) -> ExitCode {
+/// Exit code 2 with a message: bad input, nothing changed. With `--output json` the message is
+/// also the one JSON object on stdout.
+fn bad_input(args: &RunArgs, message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {message}");
+    if args.output == OutputFormat::Json {
+        let value = serde_json::json!({
+            "ok": false,
+            "playbook": args.playbook,
+            "target": args.target.clone().unwrap_or_else(|| "sim".into()),
+            "namespace": args.namespace,
+            "seed": args.seed,
+            "result": null,
+            "error": {"message": message.to_string(), "kind": "bad_input", "file": null, "line": null, "column": null},
+            "duration_ms": 0,
+            "target_duration_ms": 0,
+            "actions": [],
+            "state": [],
+            "warnings": [],
+        });
+        println!("{value}");
+    }
     ExitCode::from(2)
 }
 
@@ -75,14 +93,18 @@ pub fn main(args: RunArgs) -> ExitCode {
     match kind {
         "sim" if detail.is_none() => {}
         "kube" | "swarm" => {
-            return bad_input(format!(
-                "--target {target}: this build of rollplay drives the simulator only; the {kind} backend is not available yet (use --target sim to rehearse)"
-            ));
+            return bad_input(
+                &args,
+                format!(
+                    "--target {target}: this build of rollplay drives the simulator only; the {kind} backend is not available yet (use --target sim to rehearse)"
+                ),
+            );
         }
         _ => {
-            return bad_input(format!(
-                "--target {target}: expected sim, kube[:CONTEXT] or swarm[:HOST]"
-            ));
+            return bad_input(
+                &args,
+                format!("--target {target}: expected sim, kube[:CONTEXT] or swarm[:HOST]"),
+            );
         }
     }
     if args.target.is_none() {
@@ -96,19 +118,22 @@ pub fn main(args: RunArgs) -> ExitCode {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) => match Profiles::from_yaml(&text, &path.display().to_string()) {
                 Ok(p) => p,
-                Err(e) => return bad_input(e),
+                Err(e) => return bad_input(&args, e),
             },
             Err(e) => {
-                return bad_input(format!(
-                    "{}: cannot read the simulator profiles: {e}",
-                    path.display()
-                ));
+                return bad_input(
+                    &args,
+                    format!(
+                        "{}: cannot read the simulator profiles: {e}",
+                        path.display()
+                    ),
+                );
             }
         },
     };
     let playbook = match Playbook::resolve(&args.playbook) {
         Ok(p) => p,
-        Err(e) => return bad_input(e),
+        Err(e) => return bad_input(&args, e),
     };
     let mut params = BTreeMap::new();
     for (k, v) in &args.set {

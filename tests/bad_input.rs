@@ -86,9 +86,12 @@ fn a_refused_batch_leaves_even_its_valid_objects_unapplied() {
 fn an_unknown_primitive_names_line_and_column_with_a_caret_and_a_suggestion() {
     let out = rollplay(&["run", "tests/fixtures/unknown-primitive.rhai"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
-    let expected = "error: unknown function sclae(string, int)\n  --> tests/fixtures/unknown-primitive.rhai:4:5\n  |\n4 |     sclae(\"web\", 5);\n  |     ^\n  = hint: did you mean `scale`?\n";
+    // Found before the script runs: the apply() on line 2 never happens.
+    let expected = "error: unknown function sclae()\n  --> tests/fixtures/unknown-primitive.rhai:4:5\n  |\n4 |     sclae(\"web\", 5);\n  |     ^\n  = hint: did you mean `scale`?\n";
     assert!(out.stderr.contains(expected), "{}", out.stderr);
+    assert!(!out.stderr.contains("changes:"), "{}", out.stderr);
     let (_, report) = run_json(&["run", "tests/fixtures/unknown-primitive.rhai"]);
+    assert_eq!(report["actions"], Value::Array(vec![]));
     let e = &report["error"];
     assert_eq!(
         (e["file"].as_str(), e["line"].as_u64(), e["column"].as_u64()),
@@ -179,4 +182,85 @@ fn bad_flags_and_profiles_exit_2() {
         "clap reports bad values with exit 2: {}",
         out.stderr
     );
+}
+
+#[test]
+fn a_bad_timeout_is_rejected_before_anything_changes() {
+    for bad in ["10mins", "0s"] {
+        let (code, report) = run_json(&[
+            "run",
+            "rolling",
+            "--set",
+            "manifests=examples/k8s",
+            "--set",
+            "image=x:2",
+            "--set",
+            &format!("timeout={bad}"),
+        ]);
+        assert_eq!(code, 2, "{bad}: {report:#}");
+        assert_eq!(
+            report["actions"],
+            Value::Array(vec![]),
+            "{bad}: nothing was applied"
+        );
+    }
+}
+
+#[test]
+fn manifests_with_several_deployments_need_a_workload_and_nothing_is_applied() {
+    let (code, report) = run_json(&[
+        "run",
+        "rolling",
+        "--set",
+        "manifests=tests/fixtures/two-deployments.yaml",
+        "--set",
+        "image=x:2",
+    ]);
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(
+        report["error"]["message"],
+        "playbook input: the manifests contain 2 Deployments ([\"web\", \"api\"]): pass --set workload=NAME"
+    );
+    assert_eq!(report["actions"], Value::Array(vec![]));
+}
+
+#[test]
+fn json_output_is_one_object_even_for_bad_flags() {
+    let (code, report) = run_json(&["run", "rolling", "--target", "moon"]);
+    assert_eq!(code, 2);
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["error"]["kind"], "bad_input");
+    assert!(
+        report["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected sim, kube[:CONTEXT] or swarm[:HOST]")
+    );
+}
+
+#[test]
+fn bad_input_after_a_change_is_a_failed_run_not_exit_2() {
+    let dir = scratch("bad-after-change");
+    let script = write(
+        &dir,
+        "late.rhai",
+        "apply(\"tests/fixtures/web.yaml\");\nwait_ready(\"web\");\nscale(\"web\", 5);\nrollback(\"web\", 9);\n",
+    );
+    let (code, report) = run_json(&["run", &script]);
+    assert_eq!(code, 1, "exit 2 promises nothing changed: {report:#}");
+    assert_eq!(report["error"]["kind"], "refused");
+    assert_eq!(report["state"][0]["replicas"], 5);
+}
+
+#[test]
+fn a_wrong_number_of_arguments_is_found_before_the_script_runs() {
+    let (code, report) = run_json(&["run", "tests/fixtures/wrong-argument-count.rhai"]);
+    assert_eq!(code, 2, "{report:#}");
+    let e = &report["error"];
+    assert_eq!(e["message"], "set_image() takes 2 or 3 argument(s), not 1");
+    assert_eq!(
+        (e["line"].as_u64(), e["column"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(report["actions"], Value::Array(vec![]));
 }

@@ -112,7 +112,7 @@ fn a_run_cut_by_its_timeout_says_so_and_states_where_it_stopped() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("the run's --timeout expired (virtual time)"),
+            .contains("the run's --timeout of 2m expired (virtual time)"),
         "{}",
         out.stderr
     );

@@ -43,12 +43,21 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
         rest = &rest[unit_len..];
         total_ms += value * factor;
     }
-    Ok(Duration::from_millis(total_ms.round() as u64))
+    seconds(total_ms / 1000.0).ok_or_else(|| {
+        Error::bad_input(
+            format!("duration \"{text}\""),
+            "longer than a year; use a shorter duration",
+        )
+    })
 }
 
-/// A non-negative, finite number of seconds as a duration.
+/// The longest duration accepted anywhere: a year.
+pub const MAX_SECONDS: f64 = 365.0 * 86_400.0;
+
+/// A non-negative number of seconds, at most a year, as a duration.
 pub fn seconds(secs: f64) -> Option<Duration> {
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_millis((secs * 1000.0).round() as u64))
+    (secs.is_finite() && (0.0..=MAX_SECONDS).contains(&secs))
+        .then(|| Duration::from_millis((secs * 1000.0).round() as u64))
 }
 
 /// Renders a duration the way users write them: `"1m30s"`, `"250ms"`, `"0s"`.
@@ -103,9 +112,12 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_duration() {
-        for bad in ["", "5x", "m", "-3", "1h-2m", "ten seconds"] {
+        for bad in ["", "5x", "m", "-3", "1h-2m", "ten seconds", "400d", "1e20"] {
             let err = parse_duration(bad).unwrap_err().to_string();
-            assert!(err.contains("expected a number of seconds"), "{bad}: {err}");
+            assert!(
+                err.contains("expected a number of seconds") || err.contains("longer than a year"),
+                "{bad}: {err}"
+            );
         }
     }
 

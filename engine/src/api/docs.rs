@@ -64,6 +64,7 @@ pub fn lookup(name: &str) -> Vec<&'static PrimitiveDoc> {
 fn source_order(_module: &rhai::Module, name: &str) -> usize {
     const ORDER: &[&str] = &[
         "apply",
+        "read_manifests",
         "get",
         "delete",
         "namespace",
@@ -84,6 +85,7 @@ fn source_order(_module: &rhai::Module, name: &str) -> usize {
         "info",
         "warn",
         "assert",
+        "bad_input",
         "fail",
         "sleep",
         "now",

@@ -30,6 +30,8 @@ pub struct Host {
     pub output: Arc<dyn Output>,
     /// The run's `--timeout` as an instant on the target's clock (seconds since the epoch).
     pub deadline: Option<f64>,
+    /// The run's `--timeout` as given.
+    pub timeout: Option<Duration>,
     /// The target's clock at the start of the run, for `+hh:mm:ss` stamps on virtual time.
     pub started_at: f64,
     /// Whether `confirm()` may assume yes without a terminal.
@@ -169,19 +171,23 @@ impl Host {
         }
     }
 
-    /// The error for running out of the run's `--timeout`.
-    pub fn deadline_error(&self, what: &str) -> Box<EvalAltResult> {
+    /// The error for running out of the run's `--timeout`; `what` names the call and its object.
+    pub fn deadline_error(&self, primitive: &str, what: &str) -> Box<EvalAltResult> {
         let virtual_note = if self.backend.virtual_time() {
             " (virtual time)"
         } else {
             ""
         };
+        let limit = self
+            .timeout
+            .map(|t| format!(" of {}", crate::duration::format_duration(t)))
+            .unwrap_or_default();
         runtime_error(
             &Error::Cancelled {
                 what: what.into(),
-                why: format!("the run's --timeout expired{virtual_note}"),
+                why: format!("the run's --timeout{limit} expired{virtual_note}"),
             },
-            Some(what),
+            Some(primitive),
         )
     }
 }

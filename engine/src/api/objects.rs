@@ -1,15 +1,15 @@
 //! Primitives on any object: apply manifests, read, delete.
 
-use crate::api::host::{RhaiResult, bad_argument};
+use crate::api::host::{RhaiResult, bad_argument, runtime_error, to_json};
 use crate::kind::Kind;
+use crate::manifest::{Manifest, load_path, load_text, load_value, validate_all};
 use crate::objref::ObjectRef;
 use rhai::plugin::*;
 
 #[export_module]
 pub mod objects {
     use crate::api::convert;
-    use crate::api::host::{RhaiResult, bad_argument, from_json, host, runtime_error, to_json};
-    use crate::manifest::{Manifest, load_path, load_text, load_value, validate_all};
+    use crate::api::host::{RhaiResult, from_json, host};
     use rhai::{Dynamic, NativeCallContext};
     use serde_json::json;
 
@@ -35,33 +35,7 @@ pub mod objects {
     #[rhai_fn(return_raw)]
     pub fn apply(ctx: NativeCallContext, manifests: Dynamic) -> RhaiResult<rhai::Array> {
         let h = host(&ctx)?;
-        let loaded: Vec<Manifest> = if let Some(text) =
-            manifests.clone().try_cast::<rhai::ImmutableString>()
-        {
-            let text = text.as_str();
-            let looks_like_yaml =
-                text.contains('\n') || text.trim_start().starts_with('{') || text.contains(": ");
-            if looks_like_yaml {
-                load_text(text, "<inline yaml>")
-            } else {
-                load_path(std::path::Path::new(text))
-            }
-        } else if manifests.is_map() || manifests.is_array() {
-            load_value(to_json(&manifests, "apply")?, "<script map>")
-        } else {
-            return Err(bad_argument(
-                "apply",
-                format!(
-                    "expected a path, YAML text, a map or an array of maps; got {}",
-                    manifests.type_name()
-                ),
-            ));
-        }
-        .map_err(|e| runtime_error(&e, Some("apply")))?;
-        validate_all(&loaded).map_err(|e| runtime_error(&e, Some("apply")))?;
-        if loaded.is_empty() {
-            return Err(bad_argument("apply", "nothing to apply: no objects found"));
-        }
+        let loaded = super::load_any(&manifests, "apply")?;
         let ns = h.namespace();
         let applied = h.block_on("apply", h.backend.apply(&loaded, &ns))?;
         for a in applied.iter().filter(|a| a.outcome != "unchanged") {
@@ -74,6 +48,43 @@ pub mod objects {
             );
         }
         Ok(applied.iter().map(convert::applied).collect())
+    }
+
+    /// Reads and validates manifests (the forms `apply` takes) without applying them: one map
+    /// per object with `kind`, `name`, `namespace` and the `object` itself. Playbooks check
+    /// their input with it before changing anything.
+    ///
+    /// Errors: as `apply`, for unreadable, malformed or invalid manifests.
+    ///
+    /// ```rhai
+    /// let objs = read_manifests(`
+    /// apiVersion: v1
+    /// kind: ConfigMap
+    /// metadata: {name: settings}
+    /// `);
+    /// assert(objs[0].kind == "ConfigMap" && get("configmap", "settings") == ());
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn read_manifests(ctx: NativeCallContext, manifests: Dynamic) -> RhaiResult<rhai::Array> {
+        let h = host(&ctx)?;
+        let loaded = super::load_any(&manifests, "read_manifests")?;
+        let ns = h.namespace();
+        Ok(loaded
+            .iter()
+            .map(|m| {
+                let mut map = rhai::Map::new();
+                map.insert("kind".into(), m.kind().name().into());
+                map.insert("name".into(), m.name().into());
+                let namespace = if m.kind().namespaced() {
+                    m.namespace().unwrap_or(&ns).to_string()
+                } else {
+                    String::new()
+                };
+                map.insert("namespace".into(), namespace.into());
+                map.insert("object".into(), from_json(&m.object));
+                Dynamic::from_map(map)
+            })
+            .collect())
     }
 
     /// An object as the API returns it (`kubectl get -o json`), or `()` when it does not exist.
@@ -129,6 +140,37 @@ pub mod objects {
     pub fn namespace(ctx: NativeCallContext) -> RhaiResult<String> {
         Ok(host(&ctx)?.namespace())
     }
+}
+
+/// Manifests from a path, YAML text, a map or an array of maps, parsed and validated.
+fn load_any(manifests: &Dynamic, primitive: &str) -> RhaiResult<Vec<Manifest>> {
+    let loaded: Vec<Manifest> =
+        if let Some(text) = manifests.clone().try_cast::<rhai::ImmutableString>() {
+            let text = text.as_str();
+            let looks_like_yaml =
+                text.contains('\n') || text.trim_start().starts_with('{') || text.contains(": ");
+            if looks_like_yaml {
+                load_text(text, "<inline yaml>")
+            } else {
+                load_path(std::path::Path::new(text))
+            }
+        } else if manifests.is_map() || manifests.is_array() {
+            load_value(to_json(manifests, primitive)?, "<script map>")
+        } else {
+            return Err(bad_argument(
+                primitive,
+                format!(
+                    "expected a path, YAML text, a map or an array of maps; got {}",
+                    manifests.type_name()
+                ),
+            ));
+        }
+        .map_err(|e| runtime_error(&e, Some(primitive)))?;
+    validate_all(&loaded).map_err(|e| runtime_error(&e, Some(primitive)))?;
+    if loaded.is_empty() {
+        return Err(bad_argument(primitive, "no objects found in the manifests"));
+    }
+    Ok(loaded)
 }
 
 fn reference(kind: &str, name: &str, primitive: &str) -> RhaiResult<ObjectRef> {

@@ -28,7 +28,10 @@ pub mod script {
         let cancel = h.cancel_token();
         h.block_on("sleep", h.backend.sleep(budget, &cancel))?;
         if cut_by_run {
-            return Err(h.deadline_error("sleep"));
+            return Err(h.deadline_error(
+                "sleep",
+                &format!("sleep({})", crate::duration::format_duration(d)),
+            ));
         }
         Ok(())
     }
@@ -163,6 +166,23 @@ pub mod script {
         } else {
             Err(failure(message.to_string()))
         }
+    }
+
+    /// Stops the playbook because its input is wrong (a parameter, a name): exit code 2 when
+    /// nothing has been changed yet, 1 after a change.
+    ///
+    /// ```rhai
+    /// let replicas = param("replicas", 3);
+    /// if replicas > 100 {
+    ///     bad_input(`--set replicas=${replicas}: at most 100`);
+    /// }
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn bad_input(message: Dynamic) -> RhaiResult<()> {
+        Err(runtime_error(
+            &Error::bad_input("playbook input", message.to_string()),
+            Some("bad_input"),
+        ))
     }
 
     /// Stops the playbook with a failure (exit code 1); `--output json` carries the message.

@@ -308,7 +308,9 @@ fn wait_impl(ctx: NativeCallContext, workload: Dynamic, timeout: Duration) -> Rh
     );
     h.output.progress_done();
     match result {
-        Err(e) if cut_by_run && is_timeout(&e) => Err(h.deadline_error("wait_ready")),
+        Err(e) if cut_by_run && is_timeout(&e) => {
+            Err(h.deadline_error("wait_ready", &format!("wait_ready({})", w.short())))
+        }
         Err(e) => Err(e),
         Ok(st) => Ok(convert::status(&st)),
     }

@@ -20,6 +20,10 @@ use tokio_util::sync::CancellationToken;
 
 /// A cluster the engine can drive. Every call names its namespace; errors name the object
 /// and the target.
+///
+/// Mutating calls return once the target has observed the change (on Kubernetes:
+/// `status.observedGeneration >= metadata.generation`), so a `status()` right after reflects
+/// it, as it does on the simulator where the controllers run before the call returns.
 #[async_trait]
 pub trait ClusterBackend: Send + Sync {
     /// `sim`, `kube:CONTEXT` or `swarm:HOST`, as errors and output name it.

@@ -225,7 +225,7 @@ impl ClusterBackend for SimBackend {
         let name = self.deployment(workload, "wait_ready")?;
         let ns = workload.namespace_or(namespace);
         let object = format!("deployment/{name}");
-        let deadline = self.sim().now() + ms(timeout);
+        let deadline = self.sim().now().saturating_add(ms(timeout));
         let mut last = String::new();
         loop {
             let mut sim = self.sim();

@@ -34,6 +34,10 @@ impl Journal {
         action
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.actions.lock().is_empty()
+    }
+
     pub fn all(&self) -> Vec<Action> {
         self.actions.lock().clone()
     }

@@ -1,6 +1,7 @@
 //! Running scripts: the engine with the host API and the embedded stdlib, playbook lookup,
 //! the run itself, and error diagnostics with file, line, column and caret.
 
+pub mod check;
 pub mod diagnostic;
 pub mod engine;
 pub mod journal;

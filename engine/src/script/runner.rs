@@ -254,6 +254,7 @@ pub async fn run(
         journal: Default::default(),
         output: opts.output.clone(),
         deadline: opts.timeout.map(|d| t0 + d.as_secs_f64()),
+        timeout: opts.timeout,
         started_at: t0,
         assume_yes: opts.assume_yes,
     });
@@ -261,7 +262,8 @@ pub async fn run(
     let finish = |result: Value, error: Option<ScriptError>| {
         let exit_code = match &error {
             None => 0,
-            Some(e) if e.class == ErrorClass::BadInput => 2,
+            // Exit code 2 promises that nothing changed; after a change it is a failed run.
+            Some(e) if e.class == ErrorClass::BadInput && host.journal.is_empty() => 2,
             Some(_) => 1,
         };
         let read = host.params_read.lock().clone();
@@ -283,7 +285,10 @@ pub async fn run(
         }
     };
     let ast = match compiled(&engine, playbook) {
-        Ok(ast) => ast,
+        Ok(ast) => match super::check::check(&engine, &ast, &playbook.file, &playbook.source) {
+            Ok(()) => ast,
+            Err(e) => return finish(Value::Null, Some(*e)),
+        },
         Err(e) => {
             return finish(
                 Value::Null,

@@ -11,9 +11,13 @@ use crate::k8s::{ContainerSpec, Probe};
 use crate::kind::Kind;
 use serde_json::json;
 
-/// Back-off after the n-th consecutive exit: 10 s doubling to 5 minutes.
+/// Delay before restarting after the n-th consecutive exit: the first restart is immediate,
+/// then 10 s doubling to 5 minutes (the kubelet's CrashLoopBackOff).
 fn backoff(level: u32) -> SimTime {
-    let secs = 10u64.saturating_mul(1u64 << level.saturating_sub(1).min(10));
+    if level <= 1 {
+        return 0;
+    }
+    let secs = 10u64.saturating_mul(1u64 << (level - 2).min(10));
     secs.min(300) * SECOND
 }
 
@@ -322,7 +326,6 @@ impl Sim {
                         } else {
                             c.backoff_level + 1
                         };
-                        c.restarts += 1;
                         c.started = false;
                         c.ready = false;
                         let (exit_code, reason) = match death {
@@ -350,25 +353,28 @@ impl Sim {
                             ));
                         }
                         let delay = backoff(c.backoff_level);
-                        c.state = State::Waiting {
-                            reason: "CrashLoopBackOff",
-                            message: format!(
-                                "back-off {}s restarting failed container={} pod={}",
-                                delay / SECOND,
-                                c.name,
-                                key.1
-                            ),
-                        };
-                        notes.push((
-                            "BackOff",
-                            format!(
-                                "Back-off restarting failed container {} in pod {}_{}",
-                                c.name, key.1, key.0
-                            ),
-                        ));
+                        if delay > 0 {
+                            c.state = State::Waiting {
+                                reason: "CrashLoopBackOff",
+                                message: format!(
+                                    "back-off {}s restarting failed container={} pod={}",
+                                    delay / SECOND,
+                                    c.name,
+                                    key.1
+                                ),
+                            };
+                            notes.push((
+                                "BackOff",
+                                format!(
+                                    "Back-off restarting failed container {} in pod {}_{}",
+                                    c.name, key.1, key.0
+                                ),
+                            ));
+                        }
                         c.plan = vec![(at + delay, Step::Restart)];
                     }
                     Step::Restart => {
+                        c.restarts += 1;
                         c.state = State::Running { since: at };
                         let spec = &pod.template.containers[i];
                         c.plan = plan(spec, &c.profile, at, &ip);
@@ -378,7 +384,7 @@ impl Sim {
             }
         }
         let ready = !terminating
-            && pod.template.readiness_gates.is_empty()
+            // Readiness gates count as passed: no controller owns them here.
             && pod.containers.iter().all(|c| c.ready);
         let changed = ready != pod.ready;
         if changed {
@@ -583,8 +589,8 @@ mod tests {
             vec![(0, Step::Started), (5_000, Step::Die(Death::Crash))]
         );
         assert_eq!(
-            [backoff(1), backoff(2), backoff(3), backoff(7)],
-            [10_000, 20_000, 40_000, 300_000]
+            [backoff(1), backoff(2), backoff(3), backoff(4), backoff(8)],
+            [0, 10_000, 20_000, 40_000, 300_000]
         );
     }
 }

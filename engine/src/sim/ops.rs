@@ -113,6 +113,20 @@ impl Sim {
                     format!("namespaces \"{ns}\" not found on {TARGET}: create it first or add a Namespace manifest to this batch"),
                 ));
             }
+            if kind == Kind::Service
+                && let Some(svc) = self.services.get(&key(ns, m.name()))
+                && let Some(wanted) = m.object.pointer("/spec/clusterIP").and_then(Value::as_str)
+                && let Some(current) = svc.spec.get("clusterIP").and_then(Value::as_str)
+                && wanted != current
+            {
+                return Err(m.error_at(
+                    &[Seg::Key("spec"), Seg::Key("clusterIP")],
+                    format!(
+                        "The Service \"{}\" is invalid: spec.clusterIPs[0]: Invalid value: []string{{\"{wanted}\"}}: may not change once set",
+                        m.name()
+                    ),
+                ));
+            }
             if kind == Kind::Deployment
                 && let Some(d) = self.deployments.get(&key(ns, m.name()))
             {
@@ -178,6 +192,10 @@ impl Sim {
             if !spec.replicas_given {
                 // Server-side apply leaves fields the manifest does not set (e.g. scaled by HPA).
                 spec.replicas = d.spec.replicas;
+            }
+            if m.object.pointer("/spec/paused").is_none() {
+                // Likewise a pause made with `pause()`: re-applying does not resume.
+                spec.paused = d.spec.paused;
             }
             spec.replicas_given = d.spec.replicas_given;
             if let Some(r) = d.meta.annotations.get(annotations::REVISION) {

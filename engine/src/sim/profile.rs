@@ -69,11 +69,19 @@ impl ImageProfile {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(format!("{name} must be a number of at least 0, got {v}"));
             }
+            if name.ends_with("_seconds") && v > crate::duration::MAX_SECONDS {
+                return Err(format!(
+                    "{name} must be at most a year ({} s), got {v}",
+                    crate::duration::MAX_SECONDS
+                ));
+            }
         }
         if let Some(c) = self.crash_after_seconds
-            && !(c.is_finite() && c >= 0.0)
+            && !(c.is_finite() && (0.0..=crate::duration::MAX_SECONDS).contains(&c))
         {
-            return Err(format!("crash_after_seconds must be at least 0, got {c}"));
+            return Err(format!(
+                "crash_after_seconds must be between 0 and a year, got {c}"
+            ));
         }
         if !(0.0..=1.0).contains(&self.error_rate) {
             return Err(format!(

@@ -173,7 +173,8 @@ fn crash_looping_pods_restart_with_back_off() {
     sim.advance_by(120_000);
     let pods = sim.deployment_pods("default", "web").unwrap();
     assert_eq!(pods.len(), 1);
-    // Crashes at 3 s, restarts at 13, 36, 79 s (back-off 10, 20, 40).
+    // Crashes 3 s after each start: restarts at once at 3 s, then after back-off 10, 20, 40 s
+    // (at 16, 39 and 82 s); the next waits 80 s, beyond the 120 s looked at.
     assert_eq!(pods[0].restarts, 4, "{pods:?}");
     assert!(
         sim.events_about(Kind::Deployment, "default", "web")
@@ -293,5 +294,38 @@ fn back_to_back_rollouts_still_clean_up_history() {
     assert_eq!(
         sim.deployment_replica_sets("default", "web").unwrap().len(),
         11
+    );
+}
+
+#[test]
+fn re_applying_a_manifest_keeps_a_pause_and_the_live_replica_count() {
+    let yaml = deployment_yaml("web", 3, "web:1", "").replace("  replicas: 3\n", "");
+    let mut sim = Sim::new(1);
+    apply(&mut sim, &yaml);
+    run_until_done(&mut sim, "web", 600);
+    sim.scale("default", "web", 5).unwrap();
+    sim.set_paused("default", "web", true).unwrap();
+    apply(&mut sim, &yaml);
+    let s = sim.deployment_summary("default", "web").unwrap();
+    assert!(s.paused, "apply without spec.paused does not resume");
+    assert_eq!(
+        s.replicas, 5,
+        "apply without spec.replicas keeps the scaled count"
+    );
+}
+
+#[test]
+fn a_service_cluster_ip_cannot_change() {
+    let mut sim = Sim::new(1);
+    apply(
+        &mut sim,
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}], clusterIP: 10.96.0.50}\n",
+    );
+    let m = load_text("apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}], clusterIP: 10.96.0.51}\n", "svc.yaml").unwrap();
+    let err = sim.apply(&m, "default").unwrap_err().to_string();
+    assert!(
+        err.contains("spec.clusterIPs[0]: Invalid value")
+            && err.contains("may not change once set"),
+        "{err}"
     );
 }
