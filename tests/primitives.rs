@@ -128,16 +128,8 @@ fn parameters_take_the_type_of_their_default() {
 
 #[test]
 fn unread_parameters_are_warned_about() {
-    let (code, report) = run_json(&[
-        "run",
-        "rolling",
-        "--set",
-        "manifests=examples/k8s",
-        "--set",
-        &format!("image={NEW_IMAGE}"),
-        "--set",
-        "imgae=typo",
-    ]);
+    let image = new_image_arg();
+    let (code, report) = run_json(&rolling_args(&image, &["--set", "imgae=typo"]));
     assert_eq!(code, 0);
     assert_eq!(
         report["warnings"],

@@ -16,14 +16,8 @@ fn actions(report: &Value) -> Vec<&Value> {
 
 #[test]
 fn a_good_image_rolls_out_and_reports_both_revisions() {
-    let (code, report) = run_json(&[
-        "run",
-        "rolling",
-        "--set",
-        "manifests=examples/k8s",
-        "--set",
-        &format!("image={NEW_IMAGE}"),
-    ]);
+    let image = new_image_arg();
+    let (code, report) = run_json(&rolling_args(&image, &[]));
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["ok"], true);
     assert_eq!(report["target"], "sim");
@@ -49,22 +43,9 @@ fn a_good_image_rolls_out_and_reports_both_revisions() {
 
 #[test]
 fn a_never_ready_image_is_rolled_back_to_the_old_image_at_a_new_revision() {
-    let dir = scratch("never-ready");
-    let profiles = write(
-        &dir,
-        "profiles.yaml",
-        &format!("images:\n  \"{NEW_IMAGE}\": {{ready: false}}\n"),
-    );
-    let (code, report) = run_json(&[
-        "run",
-        "rolling",
-        "--set",
-        "manifests=examples/k8s",
-        "--set",
-        &format!("image={NEW_IMAGE}"),
-        "--sim",
-        &profiles,
-    ]);
+    let profiles = new_image_profile("never-ready", "{ready: false}");
+    let image = new_image_arg();
+    let (code, report) = run_json(&rolling_args(&image, &["--sim", &profiles]));
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(report["ok"], false);
     let message = report["error"]["message"].as_str().unwrap();
@@ -91,24 +72,12 @@ fn a_never_ready_image_is_rolled_back_to_the_old_image_at_a_new_revision() {
 
 #[test]
 fn a_run_cut_by_its_timeout_says_so_and_states_where_it_stopped() {
-    let dir = scratch("run-timeout");
-    let profiles = write(
-        &dir,
-        "profiles.yaml",
-        &format!("images:\n  \"{NEW_IMAGE}\": {{ready: false}}\n"),
-    );
-    let out = rollplay(&[
-        "run",
-        "rolling",
-        "--set",
-        "manifests=examples/k8s",
-        "--set",
-        &format!("image={NEW_IMAGE}"),
-        "--sim",
-        &profiles,
-        "--timeout",
-        "2m",
-    ]);
+    let profiles = new_image_profile("run-timeout", "{ready: false}");
+    let image = new_image_arg();
+    let out = rollplay(&rolling_args(
+        &image,
+        &["--sim", &profiles, "--timeout", "2m"],
+    ));
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stderr
@@ -126,22 +95,9 @@ fn a_run_cut_by_its_timeout_says_so_and_states_where_it_stopped() {
 
 #[test]
 fn a_crash_looping_image_is_rolled_back_before_the_timeout() {
-    let dir = scratch("crash-loop");
-    let profiles = write(
-        &dir,
-        "profiles.yaml",
-        &format!("images:\n  \"{NEW_IMAGE}\": {{crash_after_seconds: 4}}\n"),
-    );
-    let (code, report) = run_json(&[
-        "run",
-        "rolling",
-        "--set",
-        "manifests=examples/k8s",
-        "--set",
-        &format!("image={NEW_IMAGE}"),
-        "--sim",
-        &profiles,
-    ]);
+    let profiles = new_image_profile("crash-loop", "{crash_after_seconds: 4}");
+    let image = new_image_arg();
+    let (code, report) = run_json(&rolling_args(&image, &["--sim", &profiles]));
     assert_eq!(code, 1, "{report:#}");
     let message = report["error"]["message"].as_str().unwrap();
     assert!(

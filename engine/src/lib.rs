@@ -10,6 +10,7 @@ pub mod k8s;
 pub mod kind;
 pub mod manifest;
 pub mod objref;
+pub mod pattern;
 pub mod rollout;
 pub mod script;
 pub mod sim;

@@ -69,3 +69,32 @@ pub fn trace(path: &Path) -> Vec<Value> {
 
 pub const OLD_IMAGE: &str = "ghcr.io/rollplay-demo/web:1.0.0";
 pub const NEW_IMAGE: &str = "ghcr.io/rollplay-demo/web:1.1.0";
+
+/// A simulator profile file in which the new image behaves as `profile` (a YAML flow map).
+pub fn new_image_profile(test: &str, profile: &str) -> String {
+    let dir = scratch(test);
+    write(
+        &dir,
+        "profiles.yaml",
+        &format!("images:\n  \"{NEW_IMAGE}\": {profile}\n"),
+    )
+}
+
+/// The README's run: `rolling` against examples/k8s to the new image, with `extra` arguments.
+pub fn rolling_args<'a>(image_arg: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "run",
+        "rolling",
+        "--set",
+        "manifests=examples/k8s",
+        "--set",
+        image_arg,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// `--set image=NEW_IMAGE`.
+pub fn new_image_arg() -> String {
+    format!("image={NEW_IMAGE}")
+}

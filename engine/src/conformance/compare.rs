@@ -22,7 +22,8 @@ fn subset(expected: &Value, actual: &Value, path: &str) -> Option<String> {
                 };
                 let problem = match (k.as_str(), ev, av) {
                     ("validationError", Value::String(pattern), Value::String(text)) => {
-                        (!wildcard(pattern, text)).then(|| format!("{p} differs"))
+                        (!crate::pattern::matches(pattern, text, "..."))
+                            .then(|| format!("{p} differs"))
                     }
                     (_, Value::Object(_), _) if is_map_of_scalars(ev) => {
                         (ev != av).then(|| format!("{p} differs"))
@@ -59,26 +60,6 @@ fn subset(expected: &Value, actual: &Value, path: &str) -> Option<String> {
 fn is_map_of_scalars(v: &Value) -> bool {
     v.as_object()
         .is_some_and(|m| !m.is_empty() && m.values().all(|x| !x.is_object() && !x.is_array()))
-}
-
-/// `...` matches anything.
-fn wildcard(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split("...").collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || !text.ends_with(last) || text.len() < first.len() + last.len() {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(i) => rest = &rest[i + part.len()..],
-            None => return false,
-        }
-    }
-    true
 }
 
 #[cfg(test)]
