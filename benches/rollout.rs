@@ -1,7 +1,8 @@
 //! Benchmarks that print figures (not timed tests): (a) complete rolling updates of a
 //! 10-replica Deployment per second in the simulator, without scripts; (b) whole `rolling`
 //! playbook runs per second through Rhai, in process; (c) wall time of the README's main
-//! command, cold, against `kubectl version --client`.
+//! command, cold, against `kubectl version --client`; (d) `rollplay repl` in a pseudo-terminal:
+//! start-up to the first prompt, and Ctrl-C during a wait back to the prompt.
 //!
 //! Run with `cargo bench --bench rollout` (add `-- quick` for a short run).
 
@@ -114,6 +115,7 @@ fn playbook_runs(budget: Duration, cold: bool) -> (u64, f64) {
             timeout: None,
             output: Arc::new(Silent),
             assume_yes: true,
+            ask: None,
             cancel: Default::default(),
         };
         let report = runtime.block_on(run(backend as Arc<dyn ClusterBackend>, &playbook, options));
@@ -151,6 +153,83 @@ fn time_command(
     Some((times[times.len() / 2], times[0]))
 }
 
+const PROMPT: &str = "rollplay sim:default> ";
+
+/// Reads the terminal until `needle` appears (blocking reads: the time is when it arrives).
+fn read_until(pty: &mut std::fs::File, needle: &str) -> Option<()> {
+    use std::io::Read;
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains(needle) {
+        let n = pty.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        seen.extend_from_slice(&buf[..n]);
+    }
+    Some(())
+}
+
+fn repl(args: &[&str]) -> Option<(rexpect::process::PtyProcess, std::fs::File)> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rollplay"));
+    command
+        .arg("repl")
+        .arg("--no-history")
+        .args(args)
+        .env("TERM", "xterm");
+    let process = rexpect::process::PtyProcess::new(command).ok()?;
+    let pty = process.get_file_handle().ok()?;
+    Some((process, pty))
+}
+
+fn quit(mut process: rexpect::process::PtyProcess, mut pty: std::fs::File) {
+    use std::io::Write;
+    let _ = pty.write_all(b":quit\n");
+    let _ = process.exit();
+}
+
+/// From spawning `rollplay repl` to its first prompt on the terminal.
+fn repl_start_up(cold: bool) -> Option<Duration> {
+    if cold {
+        drop_caches();
+    }
+    let started = Instant::now();
+    let (process, mut pty) = repl(&[])?;
+    read_until(&mut pty, PROMPT)?;
+    let took = started.elapsed();
+    quit(process, pty);
+    Some(took)
+}
+
+/// From Ctrl-C during a real-time `wait_ready` on an image that never starts to the prompt.
+fn repl_interrupt() -> Option<Duration> {
+    use std::io::Write;
+    let (process, mut pty) = repl(&["--pace", "1"])?;
+    read_until(&mut pty, PROMPT)?;
+    for line in [
+        "apply(\"tests/fixtures/web.yaml\")",
+        "sim_image(\"web:slow\", #{startup_seconds: 3600})",
+        "set_image(\"web\", \"web:slow\")",
+    ] {
+        pty.write_all(format!("{line}\n").as_bytes()).ok()?;
+        read_until(&mut pty, PROMPT)?;
+    }
+    pty.write_all(b"wait_ready(\"web\")\n").ok()?;
+    read_until(&mut pty, "rollout to finish")?;
+    std::thread::sleep(Duration::from_millis(200));
+    let pressed = Instant::now();
+    pty.write_all(&[3]).ok()?;
+    read_until(&mut pty, PROMPT)?;
+    let took = pressed.elapsed();
+    quit(process, pty);
+    Some(took)
+}
+
+fn median_and_best(mut times: Vec<Duration>) -> Option<(Duration, Duration)> {
+    times.sort();
+    Some((*times.get(times.len() / 2)?, *times.first()?))
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "quick");
@@ -183,9 +262,37 @@ fn main() {
             "            {rate:>10.0} runs/s when each run parses the 7 manifest files and compiles the playbook again ({n} runs)"
         );
     }
-    if !wanted("c") {
-        return;
+    if wanted("c") {
+        readme_command(quick);
     }
+    if wanted("d") {
+        repl_figures(quick);
+    }
+}
+
+fn repl_figures(quick: bool) {
+    let runs = if quick { 3 } else { 10 };
+    let cold = drop_caches();
+    for (label, cold) in [("cold", cold), ("warm", false)] {
+        let times: Option<Vec<Duration>> = (0..runs).map(|_| repl_start_up(cold)).collect();
+        match times.and_then(median_and_best) {
+            Some((median, best)) => println!(
+                "(d) repl start-up to the first prompt, {label}: median {median:.1?}, best {best:.1?} over {runs} runs (goal < 50 ms)"
+            ),
+            None => println!("(d) repl start-up: the prompt did not appear"),
+        }
+    }
+    let times: Option<Vec<Duration>> = (0..runs.min(5)).map(|_| repl_interrupt()).collect();
+    match times.and_then(median_and_best) {
+        Some((median, best)) => println!(
+            "    Ctrl-C during wait_ready to the prompt: median {median:.1?}, best {best:.1?} over {} runs (goal < 1 s)",
+            runs.min(5)
+        ),
+        None => println!("    Ctrl-C during wait_ready: the prompt did not come back"),
+    }
+}
+
+fn readme_command(quick: bool) {
     let cold = drop_caches();
     let runs = if quick { 3 } else { 10 };
     let readme = [

@@ -1,6 +1,7 @@
 //! The `rollplay` command: parses flags and hands over to the engine.
 
 mod output;
+mod repl;
 mod report;
 mod run;
 
@@ -32,6 +33,8 @@ enum Command {
         #[command(subcommand)]
         what: PlaybooksCommand,
     },
+    /// An interactive session: primitives line by line, with history and completion.
+    Repl(repl::ReplArgs),
     /// Prints the reference of every primitive scripts can call.
     Api,
     /// Simulator tools.
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run::main(args),
+        Command::Repl(args) => repl::main(args),
         Command::Playbooks {
             what: PlaybooksCommand::List,
         } => {

@@ -78,3 +78,20 @@ impl Output for Console {
         }
     }
 }
+
+/// Asks yes/no questions on the terminal (stderr for the question, stdin for the answer), or
+/// None when stdin is not a terminal.
+pub fn terminal_asker() -> Option<rollplay_engine::api::host::Asker> {
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    Some(std::sync::Arc::new(|question: &str| {
+        eprint!("{question} [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).ok()?;
+        Some(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    }))
+}

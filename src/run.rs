@@ -47,12 +47,40 @@ pub struct RunArgs {
     /// Answer yes to confirm() gates when there is no terminal.
     #[arg(long)]
     yes: bool,
+    /// Simulator only: play waits at this many virtual seconds per second (1 = real time)
+    /// instead of as fast as possible, to watch a rollout unfold.
+    #[arg(long, value_name = "FACTOR")]
+    pace: Option<f64>,
 }
 
-fn parse_set(s: &str) -> Result<(String, String), String> {
+pub fn parse_set(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
         _ => Err(format!("expected K=V, got \"{s}\"")),
+    }
+}
+
+/// The simulator profiles of `--sim FILE` (defaults when there is none).
+pub fn load_profiles(path: Option<&std::path::Path>) -> Result<Profiles, String> {
+    let Some(path) = path else {
+        return Ok(Profiles::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "{}: cannot read the simulator profiles: {e}",
+            path.display()
+        )
+    })?;
+    Profiles::from_yaml(&text, &path.display().to_string()).map_err(|e| e.to_string())
+}
+
+/// A `--pace` value: a positive, finite number of virtual seconds per second.
+pub fn check_pace(pace: Option<f64>) -> Result<(), String> {
+    match pace {
+        Some(p) if !(p.is_finite() && p > 0.0) => Err(format!(
+            "--pace {p}: expected a positive number of virtual seconds per second"
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -113,23 +141,9 @@ pub fn main(args: RunArgs) -> ExitCode {
             args.seed
         );
     }
-    let profiles = match &args.sim {
-        None => Profiles::default(),
-        Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => match Profiles::from_yaml(&text, &path.display().to_string()) {
-                Ok(p) => p,
-                Err(e) => return bad_input(&args, e),
-            },
-            Err(e) => {
-                return bad_input(
-                    &args,
-                    format!(
-                        "{}: cannot read the simulator profiles: {e}",
-                        path.display()
-                    ),
-                );
-            }
-        },
+    let profiles = match load_profiles(args.sim.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return bad_input(&args, e),
     };
     let playbook = match Playbook::resolve(&args.playbook) {
         Ok(p) => p,
@@ -151,7 +165,10 @@ pub fn main(args: RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let backend = Arc::new(SimBackend::new(args.seed, profiles));
+    if let Err(e) = check_pace(args.pace) {
+        return bad_input(&args, e);
+    }
+    let backend = Arc::new(SimBackend::new(args.seed, profiles).with_pace(args.pace));
     if args.trace.is_some() {
         backend.enable_trace();
     }
@@ -174,6 +191,7 @@ pub fn main(args: RunArgs) -> ExitCode {
             timeout: args.timeout,
             output: output.clone(),
             assume_yes: args.yes,
+            ask: crate::output::terminal_asker(),
             cancel: cancel.clone(),
         };
         run(

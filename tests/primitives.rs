@@ -136,3 +136,25 @@ fn unread_parameters_are_warned_about() {
         json!(["--set imgae=... was given but the playbook never read it"])
     );
 }
+
+#[test]
+fn a_confirm_gate_needs_a_terminal_or_yes() {
+    let dir = scratch("confirm");
+    let script = write(
+        &dir,
+        "gate.rhai",
+        "apply(\"tests/fixtures/web.yaml\");\nif confirm(\"scale web to 5?\") { scale(\"web\", 5); }\nstatus(\"web\").replicas\n",
+    );
+    // No terminal on stdin here: without --yes the gate fails and says how to answer it.
+    let out = rollplay(&["run", &script]);
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("no terminal to ask on: answer with --yes"),
+        "{}",
+        out.stderr
+    );
+    let (code, report) = run_json(&["run", &script, "--yes"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["result"], 5);
+}

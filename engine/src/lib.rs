@@ -13,6 +13,7 @@ pub mod objref;
 pub mod pattern;
 pub mod rollout;
 pub mod script;
+pub mod session;
 pub mod sim;
 pub mod suggest;
 pub mod timefmt;

@@ -104,6 +104,7 @@ async fn every_documented_example_runs_on_the_simulator() {
                 timeout: None,
                 output: Arc::new(Collect::default()),
                 assume_yes: true,
+                ask: None,
                 cancel: Default::default(),
             };
             let report = run(backend(), &playbook, options).await;

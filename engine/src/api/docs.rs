@@ -81,6 +81,7 @@ fn source_order(_module: &rhai::Module, name: &str) -> usize {
         "switch_selector",
         "endpoints",
         "param",
+        "confirm",
         "log",
         "info",
         "warn",

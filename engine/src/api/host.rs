@@ -36,7 +36,12 @@ pub struct Host {
     pub started_at: f64,
     /// Whether `confirm()` may assume yes without a terminal.
     pub assume_yes: bool,
+    /// Asks a person yes or no (None when no one can be asked: no terminal).
+    pub ask: Option<Asker>,
 }
+
+/// Asks a yes/no question on a terminal; the answer, or None if nobody answered.
+pub type Asker = Arc<dyn Fn(&str) -> Option<bool> + Send + Sync>;
 
 /// The host as a script-engine tag (`Engine::set_default_tag`).
 #[derive(Clone)]

@@ -52,7 +52,7 @@ pub mod objects {
 
     /// Reads and validates manifests (the forms `apply` takes) without applying them: one map
     /// per object with `kind`, `name`, `namespace` and the `object` itself. Playbooks check
-    /// their input with it before changing anything.
+    /// their input with it before changing anything; `apply()` takes what it returns.
     ///
     /// Errors: as `apply`, for unreadable, malformed or invalid manifests.
     ///
@@ -63,6 +63,7 @@ pub mod objects {
     /// metadata: {name: settings}
     /// `);
     /// assert(objs[0].kind == "ConfigMap" && get("configmap", "settings") == ());
+    /// assert(apply(objs)[0].outcome == "created");
     /// ```
     #[rhai_fn(return_raw)]
     pub fn read_manifests(ctx: NativeCallContext, manifests: Dynamic) -> RhaiResult<rhai::Array> {

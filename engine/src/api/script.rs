@@ -168,6 +168,40 @@ pub mod script {
         }
     }
 
+    /// Asks a person to confirm a step (a manual gate): `true` for yes. With `--yes` it answers
+    /// yes without asking; otherwise it asks on the terminal, and fails when there is none.
+    ///
+    /// Errors: no terminal and no `--yes`.
+    ///
+    /// ```rhai
+    /// if confirm("switch traffic to green?") {
+    ///     info("switching");
+    /// }
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn confirm(ctx: NativeCallContext, message: Dynamic) -> RhaiResult<bool> {
+        let h = host(&ctx)?;
+        let question = message.to_string();
+        if h.assume_yes {
+            h.log(Level::Info, &format!("{question} yes (--yes)"));
+            return Ok(true);
+        }
+        if let Some(answer) = h.ask.as_ref().and_then(|ask| ask(&question)) {
+            h.log(
+                Level::Info,
+                &format!("{question} {}", if answer { "yes" } else { "no" }),
+            );
+            return Ok(answer);
+        }
+        Err(runtime_error(
+            &Error::bad_input(
+                format!("confirm(\"{question}\")"),
+                "no terminal to ask on: answer with --yes, or run from a terminal",
+            ),
+            Some("confirm"),
+        ))
+    }
+
     /// Stops the playbook because its input is wrong (a parameter, a name): exit code 2 when
     /// nothing has been changed yet, 1 after a change.
     ///

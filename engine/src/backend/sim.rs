@@ -26,6 +26,8 @@ pub const TARGET: &str = "sim";
 
 pub struct SimBackend {
     sim: Mutex<Sim>,
+    /// Virtual seconds per wall-clock second for waits and sleeps; None: as fast as possible.
+    pace: Option<f64>,
     /// The simulator's clock as of the last release of the lock, so `now()` never waits (and
     /// progress callbacks made during a wait can read it).
     clock: AtomicU64,
@@ -61,6 +63,38 @@ impl SimBackend {
         SimBackend {
             sim: Mutex::new(Sim::with_profiles(seed, profiles)),
             clock: AtomicU64::new(0),
+            pace: None,
+        }
+    }
+
+    /// Plays waits and sleeps at `factor` virtual seconds per wall-clock second (1 = real time),
+    /// to watch a rollout unfold or to interrupt it.
+    pub fn with_pace(mut self, factor: Option<f64>) -> SimBackend {
+        self.pace = factor.filter(|f| f.is_finite() && *f > 0.0);
+        self
+    }
+
+    /// Advances virtual time to `target`: at once, or in steps of at most 100 ms of wall time
+    /// when paced, stopping as soon as `cancel` fires.
+    async fn advance(&self, target: SimTime, cancel: &CancellationToken, what: &str) -> Result<()> {
+        let Some(pace) = self.pace else {
+            self.sim().advance_to(target);
+            return Ok(());
+        };
+        loop {
+            let now = self.sim().now();
+            if now >= target {
+                return Ok(());
+            }
+            let step = (target - now).min(((100.0 * pace).round() as SimTime).max(1));
+            let wall = Duration::from_secs_f64(step as f64 / 1000.0 / pace);
+            tokio::select! {
+                _ = cancel.cancelled() => {
+                    return Err(Error::Cancelled { what: what.into(), why: "interrupted".into() });
+                }
+                _ = tokio::time::sleep(wall) => {}
+            }
+            self.sim().advance_to(now + step);
         }
     }
 
@@ -228,18 +262,22 @@ impl ClusterBackend for SimBackend {
         let deadline = self.sim().now().saturating_add(ms(timeout));
         let mut last = String::new();
         loop {
-            let mut sim = self.sim();
-            let status = Self::status_now(&sim, ns, name)?;
+            let (status, now, next) = {
+                let sim = self.sim();
+                let status = Self::status_now(&sim, ns, name)?;
+                (
+                    status,
+                    sim.now(),
+                    sim.next_wake().unwrap_or(deadline).min(deadline),
+                )
+            };
             let line = match &status.error {
                 Some(e) => format!("error: {e}"),
                 None => status.message.clone(),
             };
-            let now = sim.now();
             if line != last {
-                drop(sim);
                 progress.progress(&object, &line, unix_seconds(now));
                 last = line;
-                sim = self.sim();
             }
             if status.done {
                 return Ok(status);
@@ -265,8 +303,8 @@ impl ClusterBackend for SimBackend {
                     why: "interrupted".into(),
                 });
             }
-            let next = sim.next_wake().unwrap_or(deadline).min(deadline);
-            sim.advance_to(next);
+            self.advance(next, cancel, &format!("wait_ready({object})"))
+                .await?;
         }
     }
 
@@ -333,8 +371,8 @@ impl ClusterBackend for SimBackend {
                 why: "interrupted".into(),
             });
         }
-        self.sim().advance_by(ms(duration));
-        Ok(())
+        let target = self.sim().now().saturating_add(ms(duration));
+        self.advance(target, cancel, "sleep").await
     }
 
     async fn sim_image(&self, image: &str, profile: &Value) -> Result<Value> {

@@ -151,12 +151,26 @@ pub fn load_value(value: Value, name: &str) -> Result<Vec<Manifest>> {
     match value {
         Value::Array(items) => {
             for item in items {
-                push_object(item, origin.clone(), &mut out)?;
+                push_object(unwrap_read(item), origin.clone(), &mut out)?;
             }
         }
-        other => push_object(other, origin, &mut out)?,
+        other => push_object(unwrap_read(other), origin, &mut out)?,
     }
     Ok(out)
+}
+
+/// What `read_manifests` returns (`kind`, `name`, `namespace` and the `object`) stands for its
+/// object, so `apply(read_manifests(path))` applies what was read.
+fn unwrap_read(value: Value) -> Value {
+    match value {
+        Value::Object(mut map)
+            if !map.contains_key("apiVersion")
+                && map.get("object").is_some_and(Value::is_object) =>
+        {
+            map.remove("object").unwrap_or_default()
+        }
+        other => other,
+    }
 }
 
 fn push_object(value: Value, origin: Origin, out: &mut Vec<Manifest>) -> Result<()> {

@@ -47,8 +47,23 @@ fn native_functions(engine: &Engine) -> &'static BTreeMap<String, BTreeSet<usize
 
 /// The first call that cannot work, as an error at its position.
 pub fn check(engine: &Engine, ast: &AST, file: &str, source: &str) -> Result<(), Box<ScriptError>> {
+    check_with(engine, ast, file, source, &[])
+}
+
+/// As `check`, also knowing `extra` (name, argument count): functions an engine registers on
+/// top of the playbook engine's (the table of those is built once, from the first engine).
+pub fn check_with(
+    engine: &Engine,
+    ast: &AST,
+    file: &str,
+    source: &str,
+    extra: &[(&str, usize)],
+) -> Result<(), Box<ScriptError>> {
     let native = native_functions(engine);
     let mut script: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+    for (name, arity) in extra {
+        script.entry(name.to_string()).or_default().insert(*arity);
+    }
     let mut variables: BTreeSet<String> = BTreeSet::new();
     for f in ast.iter_functions() {
         script

@@ -93,6 +93,8 @@ pub struct RunOptions {
     pub timeout: Option<Duration>,
     pub output: Arc<dyn Output>,
     pub assume_yes: bool,
+    /// How `confirm()` asks a person (None: no terminal).
+    pub ask: Option<crate::api::host::Asker>,
     /// Cancelled by Ctrl-C.
     pub cancel: CancellationToken,
 }
@@ -257,6 +259,7 @@ pub async fn run(
         timeout: opts.timeout,
         started_at: t0,
         assume_yes: opts.assume_yes,
+        ask: opts.ask.clone(),
     });
     let engine = new_engine(Some(host.clone()), playbook.dir.as_deref());
     let finish = |result: Value, error: Option<ScriptError>| {
