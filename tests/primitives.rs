@@ -158,3 +158,19 @@ fn a_confirm_gate_needs_a_terminal_or_yes() {
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["result"], 5);
 }
+
+#[test]
+fn numbers_sleep_on_the_targets_clock() {
+    // The language has its own sleep(int)/sleep(float) that block for wall-clock seconds.
+    let dir = scratch("sleep-numbers");
+    let script = write(
+        &dir,
+        "sleep.rhai",
+        "let t0 = now();\nsleep(600);\nsleep(0.5);\nsleep(\"1m\");\nnow() - t0\n",
+    );
+    let started = std::time::Instant::now();
+    let (code, report) = run_json(&["run", &script]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["result"], 660.5);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}

@@ -6,15 +6,18 @@ pub mod backend;
 pub mod conformance;
 pub mod duration;
 pub mod error;
+pub mod hpa;
 pub mod k8s;
 pub mod kind;
 pub mod manifest;
 pub mod objref;
 pub mod pattern;
+pub mod pdb;
 pub mod rollout;
 pub mod script;
 pub mod session;
 pub mod sim;
+pub mod stats;
 pub mod suggest;
 pub mod timefmt;
 

@@ -9,6 +9,8 @@ mod objects;
 mod script;
 mod services;
 mod simulator;
+mod statistics;
+mod traffic;
 mod workloads;
 
 use rhai::{Engine, Shared, exported_module};
@@ -47,6 +49,16 @@ pub fn groups() -> &'static [Group] {
                 module: exported_module!(script::script).into(),
             },
             Group {
+                name: "traffic",
+                title: "Traffic: metrics of what workloads serve, simulated load",
+                module: exported_module!(traffic::traffic).into(),
+            },
+            Group {
+                name: "statistics",
+                title: "Statistics: compare a canary with its baseline",
+                module: exported_module!(statistics::statistics).into(),
+            },
+            Group {
                 name: "simulator",
                 title: "Simulator only: image behaviour",
                 module: exported_module!(simulator::simulator).into(),
@@ -60,6 +72,15 @@ pub fn register(engine: &mut Engine) {
     for g in groups() {
         engine.register_global_module(g.module.clone());
     }
+    // The language's own `sleep(int)` and `sleep(float)` block the thread for wall-clock
+    // seconds and would win over `sleep(how_long)` for numbers; these make numbers sleep on
+    // the target's clock like durations do.
+    engine.register_fn("sleep", |ctx: rhai::NativeCallContext, s: rhai::INT| {
+        script::script::sleep(ctx, s.into())
+    });
+    engine.register_fn("sleep", |ctx: rhai::NativeCallContext, s: rhai::FLOAT| {
+        script::script::sleep(ctx, s.into())
+    });
 }
 
 /// Names of all primitives (for completion and "did you mean").

@@ -107,6 +107,28 @@ pub mod objects {
             .unwrap_or(Dynamic::UNIT))
     }
 
+    /// Every object of a kind in the namespace (`kubectl get KIND -o json`'s items), by name.
+    ///
+    /// ```rhai
+    /// let names = list("deployment").map(|d| d.metadata.name);
+    /// assert(names == ["web"]);
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn list(ctx: NativeCallContext, kind: &str) -> RhaiResult<rhai::Array> {
+        let h = host(&ctx)?;
+        let object = super::reference(kind, "*", "list")?;
+        let mut items = h.block_on("list", h.backend.list(object.kind, &h.namespace()))?;
+        items.sort_by(|a, b| {
+            let name = |v: &serde_json::Value| {
+                v.pointer("/metadata/name")
+                    .and_then(|n| n.as_str())
+                    .map(String::from)
+            };
+            name(a).cmp(&name(b))
+        });
+        Ok(items.iter().map(from_json).collect())
+    }
+
     /// Deletes an object; a Deployment takes its ReplicaSets and pods with it. Returns false
     /// when there was nothing to delete.
     ///

@@ -36,6 +36,18 @@ pub mod script {
         Ok(())
     }
 
+    /// The target the script runs on: `sim`, `kube:CONTEXT` or `swarm:HOST`.
+    ///
+    /// ```rhai
+    /// if target() == "sim" {
+    ///     sim_image("web:1.1", #{ error_rate: 0.05 });
+    /// }
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn target(ctx: NativeCallContext) -> RhaiResult<String> {
+        Ok(host(&ctx)?.backend.target().to_string())
+    }
+
     /// Seconds since the Unix epoch on the target's clock (virtual on the simulator, where it
     /// starts at 2026-01-01T00:00:00Z).
     ///

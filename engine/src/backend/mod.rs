@@ -5,6 +5,10 @@ pub mod sim;
 mod types;
 
 pub use crate::sim::Applied;
+pub use crate::sim::metrics::{
+    Filter as MetricsFilter, Interval as MetricsInterval, Report as MetricsReport,
+};
+pub use crate::sim::traffic::Rate;
 pub use crate::sim::{HistoryEntry, ImageChange, PodSummary, RollbackOutcome};
 pub use types::{EndpointInfo, EventInfo, ProgressSink, Quiet, WorkloadStatus};
 
@@ -118,6 +122,33 @@ pub trait ClusterBackend: Send + Sync {
             target: self.target().into(),
             reason: format!(
                 "image profiles exist only on the simulator; \"{image}\" runs as built here (use --target sim to rehearse)"
+            ),
+        })
+    }
+
+    /// Requests, errors, latency and resource use of a workload's pods (or of the pods a
+    /// selector picks) over the `window` ending now, with per-interval samples.
+    async fn metrics(
+        &self,
+        _filter: &MetricsFilter,
+        _namespace: &str,
+        _window: Duration,
+    ) -> Result<MetricsReport> {
+        Err(Error::Unsupported {
+            primitive: "metrics".into(),
+            target: self.target().into(),
+            reason: "this target has no metrics source yet; rehearse on --target sim".into(),
+        })
+    }
+
+    /// Sets the simulated request rate of a Service; only the simulator has simulated traffic.
+    async fn sim_traffic(&self, service: &ObjectRef, _namespace: &str, _rate: Rate) -> Result<()> {
+        Err(Error::Unsupported {
+            primitive: "sim_traffic".into(),
+            target: self.target().into(),
+            reason: format!(
+                "\"{}\" receives real traffic here; simulated traffic exists only on --target sim",
+                service.name
             ),
         })
     }

@@ -2,8 +2,8 @@
 //! advances virtual time to the next thing that can change the answer.
 
 use super::{
-    Applied, ClusterBackend, EndpointInfo, EventInfo, HistoryEntry, ImageChange, PodSummary,
-    ProgressSink, RollbackOutcome, WorkloadStatus,
+    Applied, ClusterBackend, EndpointInfo, EventInfo, HistoryEntry, ImageChange, MetricsFilter,
+    MetricsReport, PodSummary, ProgressSink, Rate, RollbackOutcome, WorkloadStatus,
 };
 use crate::duration::format_duration;
 use crate::error::{Error, Result};
@@ -378,6 +378,32 @@ impl ClusterBackend for SimBackend {
     async fn sim_image(&self, image: &str, profile: &Value) -> Result<Value> {
         let p = self.sim().set_profile(image, profile)?;
         Ok(serde_json::to_value(p).expect("profile serialises"))
+    }
+
+    async fn metrics(
+        &self,
+        filter: &MetricsFilter,
+        namespace: &str,
+        window: Duration,
+    ) -> Result<MetricsReport> {
+        let sim = self.sim();
+        if let MetricsFilter::Deployment(name) = filter
+            && sim.deployment_observation(namespace, name).is_none()
+        {
+            return Err(sim.not_found(Kind::Deployment, namespace, name));
+        }
+        sim.metrics(namespace, filter, ms(window))
+    }
+
+    async fn sim_traffic(&self, service: &ObjectRef, namespace: &str, rate: Rate) -> Result<()> {
+        let name = self.service(service, "sim_traffic")?;
+        let ns = service.namespace_or(namespace);
+        let mut sim = self.sim();
+        if sim.get(Kind::Service, ns, name).is_none() {
+            return Err(sim.not_found(Kind::Service, ns, name));
+        }
+        sim.set_traffic(ns, name, rate)
+            .map_err(|e| Error::bad_input(format!("sim_traffic(\"{name}\")"), e))
     }
 
     async fn names(&self, kind: Kind, namespace: &str) -> Result<Vec<String>> {

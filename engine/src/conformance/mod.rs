@@ -6,6 +6,8 @@ mod compare;
 mod deployment_cases;
 mod deployment_traces;
 mod endpoint_cases;
+mod hpa_cases;
+mod pdb_cases;
 mod status_cases;
 
 use serde_json::Value;
@@ -133,6 +135,21 @@ fn dispatch(function: &str, input: &Value, expected: &Value) -> Outcome {
         "endpoint_conditions" => endpoint_cases::endpoint_conditions(input),
         "proxy_endpoint_choice" => endpoint_cases::proxy_endpoint_choice(input),
         "selector_switch" => endpoint_cases::selector_switch(input, expected),
+        "resource_utilization" => hpa_cases::resource_utilization(input),
+        "pods_average_value" => hpa_cases::pods_average_value(input),
+        "object_value" => hpa_cases::object_value(input),
+        "external_value" => hpa_cases::external_value(input),
+        "object_average_value" => hpa_cases::object_average_value(input),
+        "external_average_value" => hpa_cases::external_average_value(input),
+        "behavior_rate_limit" => hpa_cases::behavior_rate_limit(input),
+        "behavior_stabilize" => hpa_cases::behavior_stabilize(input),
+        "legacy_normalize" => hpa_cases::legacy_normalize(input),
+        "reconcile_bounds" => hpa_cases::reconcile_bounds(input, expected),
+        "multi_metric" => hpa_cases::multi_metric(input, expected),
+        "timeline_behavior_default" => hpa_cases::timeline_behavior_default(input, expected),
+        "timeline_first_sight" => hpa_cases::timeline_first_sight(input),
+        "pdb_status" => pdb_cases::pdb_status(input),
+        "eviction" => pdb_cases::eviction(input),
         other => Outcome::Unsupported(format!(
             "function \"{other}\" is not implemented by this simulator yet"
         )),

@@ -1,14 +1,29 @@
 //! The Rhai modules and playbooks shipped inside the binary.
 
 /// Modules scripts import: `import "rollplay/rollout" as rollout;`.
-pub const MODULES: &[(&str, &str)] = &[(
-    "rollplay/rollout",
-    include_str!("../../../stdlib/rollout.rhai"),
-)];
+pub const MODULES: &[(&str, &str)] = &[
+    (
+        "rollplay/rollout",
+        include_str!("../../../stdlib/rollout.rhai"),
+    ),
+    (
+        "rollplay/workloads",
+        include_str!("../../../stdlib/workloads.rhai"),
+    ),
+    (
+        "rollplay/analysis",
+        include_str!("../../../stdlib/analysis.rhai"),
+    ),
+];
 
 /// Built-in playbooks, by name (`rollplay run rolling`).
-pub const PLAYBOOKS: &[(&str, &str)] =
-    &[("rolling", include_str!("../../../playbooks/rolling.rhai"))];
+pub const PLAYBOOKS: &[(&str, &str)] = &[
+    ("rolling", include_str!("../../../playbooks/rolling.rhai")),
+    (
+        "blue-green",
+        include_str!("../../../playbooks/blue-green.rhai"),
+    ),
+];
 
 /// A built-in playbook's source.
 pub fn playbook(name: &str) -> Option<&'static str> {

@@ -5,20 +5,24 @@
 pub mod controller;
 mod deployment;
 mod deployment_sync;
+mod dist;
 pub mod endpoints;
 mod events;
 mod ids;
 mod kubelet;
 mod meta;
+pub mod metrics;
 mod ops;
 mod pod;
 mod profile;
 mod query;
 mod replicaset;
+mod serve;
 mod service;
 mod store;
 pub mod time;
 mod trace;
+pub mod traffic;
 
 pub use self::Stats as SimStats;
 pub use events::Event;
@@ -58,6 +62,8 @@ enum Wake {
     ReplicaSet(Key),
     /// A Deployment's progress-deadline check (K8S-COND-5).
     Deployment(Key),
+    /// The end of a traffic sampling interval.
+    Traffic,
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,6 +96,7 @@ pub struct Sim {
     /// When set, Deployment passes run only on request (conformance stepping).
     manual_passes: bool,
     stats: Stats,
+    traffic: traffic::Traffic,
 }
 
 /// How much work the simulator did, for benchmarks.
@@ -124,6 +131,7 @@ impl Sim {
             traced: BTreeMap::new(),
             manual_passes: false,
             stats: Stats::default(),
+            traffic: traffic::Traffic::new(seed),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             sim.create_namespace(ns);
@@ -133,6 +141,7 @@ impl Sim {
 
     pub fn with_profiles(seed: u64, profiles: Profiles) -> Sim {
         let mut sim = Sim::new(seed);
+        sim.traffic.profile = profiles.traffic.clone();
         sim.profiles = profiles;
         sim
     }
@@ -214,6 +223,7 @@ impl Sim {
             Wake::Deployment(key) => {
                 self.dirty_deployments.insert(key);
             }
+            Wake::Traffic => self.traffic_tick(),
         }
     }
 

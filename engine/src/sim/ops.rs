@@ -164,6 +164,7 @@ impl Sim {
             });
         }
         self.settle();
+        self.arm_traffic();
         Ok(applied)
     }
 

@@ -1,6 +1,7 @@
 //! Image profiles: how a simulated image behaves (start-up time, readiness, crashes, errors,
 //! latency, CPU), from a `--sim FILE` or `sim_image(image, map)`.
 
+use super::traffic::Rate;
 use crate::error::{Error, Result, SourceLocation};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -40,6 +41,8 @@ pub struct ImageProfile {
     pub cpu_millis_per_request: f64,
     /// Seconds the application takes to stop after SIGTERM (bounded by the grace period).
     pub shutdown_seconds: f64,
+    /// Memory working set, MiB (memory utilization is this over the container's request).
+    pub memory_mb: f64,
 }
 
 impl Default for ImageProfile {
@@ -52,6 +55,7 @@ impl Default for ImageProfile {
             latency_ms: Latency::default(),
             cpu_millis_per_request: 2.0,
             shutdown_seconds: 1.0,
+            memory_mb: 64.0,
         }
     }
 }
@@ -64,6 +68,7 @@ impl ImageProfile {
             ("cpu_millis_per_request", self.cpu_millis_per_request),
             ("latency_ms.p50", self.latency_ms.p50),
             ("latency_ms.p99", self.latency_ms.p99),
+            ("memory_mb", self.memory_mb),
         ];
         for (name, v) in non_negative {
             if !(v.is_finite() && v >= 0.0) {
@@ -125,6 +130,8 @@ pub struct Profiles {
     defaults: ImageProfile,
     exact: BTreeMap<String, ImageProfile>,
     patterns: Vec<(String, ImageProfile)>,
+    /// `traffic:` Service (`name` or `namespace/name`) → rate or load profile.
+    pub traffic: BTreeMap<String, Rate>,
 }
 
 #[derive(Deserialize)]
@@ -134,6 +141,8 @@ struct ProfileFile {
     defaults: Option<Value>,
     #[serde(default)]
     images: BTreeMap<String, Value>,
+    #[serde(default)]
+    traffic: BTreeMap<String, Rate>,
 }
 
 impl Profiles {
@@ -168,7 +177,7 @@ impl Profiles {
             at(
                 line,
                 col,
-                format!("invalid simulator profile: {msg} (expected `defaults:` and `images:`)"),
+                format!("invalid simulator profile: {msg} (expected `defaults:`, `images:` and `traffic:`)"),
             )
         })?;
         let locate = |key: &str| {
@@ -205,6 +214,16 @@ impl Profiles {
                 )
             })?;
             profiles.insert(image, profile);
+        }
+        for (service, rate) in parsed.traffic {
+            rate.check().map_err(|e| {
+                at(
+                    locate(&service),
+                    None,
+                    format!("invalid traffic for Service \"{service}\": {e}"),
+                )
+            })?;
+            profiles.traffic.insert(service, rate);
         }
         Ok(profiles)
     }

@@ -1,0 +1,317 @@
+//! Simulated traffic: every Service receives requests (100 req/s unless a profile file's
+//! `traffic:` or `sim_traffic()` says otherwise) and spreads them over its ready endpoints
+//! (SVC-3); every 5 s each running pod's interval is sampled (requests, errors, CPU, latency)
+//! for `metrics()` and the HorizontalPodAutoscaler.
+
+use super::dist::Draws;
+use super::metrics::{PodInfo, Tick};
+use super::serve::{self, Resources};
+use super::time::{SECOND, SimTime};
+use super::{Key, PodId, Sim, Wake};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The sampling interval (a scrape interval).
+pub const TICK: SimTime = 5 * SECOND;
+
+/// Requests per second a Service receives when nothing sets its traffic.
+pub const DEFAULT_RPS: f64 = 100.0;
+
+/// A Service's request rate: constant, or a load profile of `[at_seconds, rps]` points
+/// (linear in between, the last rate after the last point).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Rate {
+    Constant(f64),
+    Points(Vec<(f64, f64)>),
+}
+
+impl Rate {
+    /// Checks the numbers (rates and times at least 0, times increasing).
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            Rate::Constant(r) if !(r.is_finite() && *r >= 0.0) => Err(format!(
+                "a rate must be a number of requests per second of at least 0, got {r}"
+            )),
+            Rate::Constant(_) => Ok(()),
+            Rate::Points(points) => {
+                if points.is_empty() {
+                    return Err("a load profile needs at least one [at_seconds, rps] point".into());
+                }
+                for (i, (at, rps)) in points.iter().enumerate() {
+                    if !(at.is_finite() && *at >= 0.0 && rps.is_finite() && *rps >= 0.0) {
+                        return Err(format!(
+                            "point {} [{at}, {rps}]: seconds and rps must be numbers of at least 0",
+                            i + 1
+                        ));
+                    }
+                    if i > 0 && *at <= points[i - 1].0 {
+                        return Err(format!(
+                            "point {} [{at}, {rps}]: times must increase (the previous is at {} s)",
+                            i + 1,
+                            points[i - 1].0
+                        ));
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Requests per second `seconds` after the profile's start.
+    pub fn at(&self, seconds: f64) -> f64 {
+        match self {
+            Rate::Constant(r) => *r,
+            Rate::Points(points) => {
+                let after = points.partition_point(|(at, _)| *at <= seconds);
+                match (after.checked_sub(1).map(|i| points[i]), points.get(after)) {
+                    (None, Some(first)) => first.1,
+                    (Some(last), None) => last.1,
+                    (Some((t0, r0)), Some((t1, r1))) => r0 + (r1 - r0) * (seconds - t0) / (t1 - t0),
+                    (None, None) => 0.0,
+                }
+            }
+        }
+    }
+}
+
+/// The traffic settings and samples of a simulator.
+pub struct Traffic {
+    pub draws: Draws,
+    /// Rates set with `sim_traffic`, with the instant their points count from.
+    pub set: BTreeMap<Key, (Rate, SimTime)>,
+    /// Rates from the profile file, by `name` or `namespace/name`; points count from time 0.
+    pub profile: BTreeMap<String, Rate>,
+    pub armed: bool,
+    pub store: super::metrics::Store,
+}
+
+impl Traffic {
+    pub fn new(seed: u64) -> Traffic {
+        Traffic {
+            draws: Draws::new(seed),
+            set: BTreeMap::new(),
+            profile: BTreeMap::new(),
+            armed: false,
+            store: Default::default(),
+        }
+    }
+
+    /// The rate of a Service at `now`.
+    pub fn rate(&self, service: &Key, now: SimTime) -> f64 {
+        if let Some((rate, since)) = self.set.get(service) {
+            return rate.at(now.saturating_sub(*since) as f64 / 1000.0);
+        }
+        let qualified = format!("{}/{}", service.0, service.1);
+        match self
+            .profile
+            .get(&qualified)
+            .or_else(|| self.profile.get(&service.1))
+        {
+            Some(rate) => rate.at(now as f64 / 1000.0),
+            None => DEFAULT_RPS,
+        }
+    }
+}
+
+impl Sim {
+    /// Sets a Service's traffic from now on; its points count from now.
+    pub fn set_traffic(
+        &mut self,
+        namespace: &str,
+        service: &str,
+        rate: Rate,
+    ) -> Result<(), String> {
+        rate.check()?;
+        self.traffic
+            .set
+            .insert(super::key(namespace, service), (rate, self.now));
+        self.arm_traffic();
+        Ok(())
+    }
+
+    /// Starts sampling (at the next multiple of the interval) once there is something to
+    /// sample: a Service to send traffic to or an autoscaler to read CPU.
+    pub(super) fn arm_traffic(&mut self) {
+        if self.traffic.armed || (self.services.is_empty() && !self.has_autoscalers()) {
+            return;
+        }
+        self.traffic.armed = true;
+        let next = (self.now / TICK + 1) * TICK;
+        self.schedule(next, Wake::Traffic);
+    }
+
+    /// One sampling interval ending now: route each Service's requests, then sample every
+    /// running pod.
+    pub(super) fn traffic_tick(&mut self) {
+        let now = self.now;
+        let seconds = TICK as f64 / 1000.0;
+        let mut offered: BTreeMap<PodId, f64> = BTreeMap::new();
+        let mut unserved = Vec::new();
+        for (key, svc) in &self.services {
+            let rate = self.traffic.rate(key, now);
+            let Some(selector) = &svc.selector else {
+                continue;
+            };
+            if rate <= 0.0 {
+                continue;
+            }
+            let selected = self.pods.iter().filter(|(_, p)| {
+                p.meta.namespace == key.0
+                    && selector
+                        .iter()
+                        .all(|(k, v)| p.meta.labels.get(k) == Some(v))
+            });
+            // SVC-3: ready endpoints; else serving terminating ones; else the request fails.
+            let mut ready = Vec::new();
+            let mut terminating = Vec::new();
+            for (id, p) in selected {
+                if p.ready && p.meta.deleting.is_none() {
+                    ready.push(*id);
+                } else if p.ready {
+                    terminating.push(*id);
+                }
+            }
+            let targets = if ready.is_empty() { terminating } else { ready };
+            if targets.is_empty() {
+                unserved.push((key.clone(), (rate * seconds).round() as u64));
+                continue;
+            }
+            let share = rate / targets.len() as f64;
+            for id in targets {
+                *offered.entry(id).or_default() += share;
+            }
+        }
+        let mut samples = Vec::with_capacity(self.pods.len());
+        for (id, pod) in &self.pods {
+            let Some(first) = pod.containers.first() else {
+                continue;
+            };
+            if !matches!(first.state, super::pod::State::Running { .. }) {
+                continue;
+            }
+            let resources = Resources {
+                cpu_request_milli: pod
+                    .template
+                    .containers
+                    .iter()
+                    .filter_map(|c| c.cpu_request_milli)
+                    .sum::<i64>() as f64,
+                cpu_limit_milli: pod
+                    .template
+                    .containers
+                    .iter()
+                    .map(|c| c.cpu_limit_milli)
+                    .sum::<Option<i64>>()
+                    .map(|l| l as f64),
+                memory_request_bytes: pod
+                    .template
+                    .containers
+                    .iter()
+                    .filter_map(|c| c.memory_request_milli)
+                    .sum::<i64>() as f64
+                    / 1000.0,
+            };
+            let served = match offered.get(id) {
+                Some(rps) => {
+                    // A pod that turned ready during the interval served only part of it.
+                    let since = pod.ready_since.max(now.saturating_sub(TICK));
+                    let fraction = (now - since) as f64 / TICK as f64;
+                    let fraction = if pod.ready {
+                        fraction.clamp(0.0, 1.0)
+                    } else {
+                        1.0
+                    };
+                    serve::serve(
+                        &first.profile,
+                        &resources,
+                        *rps,
+                        seconds,
+                        fraction,
+                        &mut self.traffic.draws,
+                    )
+                }
+                None => serve::idle(&first.profile, &resources),
+            };
+            samples.push((*id, served));
+        }
+        for (id, _) in &samples {
+            if !self.traffic.store.knows(*id) {
+                let info = self.pod_info(*id);
+                self.traffic.store.remember(*id, info);
+            }
+        }
+        self.traffic.store.push(Tick {
+            at: now,
+            pods: samples,
+            unserved,
+        });
+        if self.services.is_empty() && !self.has_autoscalers() {
+            self.traffic.armed = false;
+        } else {
+            self.schedule(now + TICK, Wake::Traffic);
+        }
+    }
+
+    /// Metrics of the pods `filter` picks over the `window` (ms) ending now.
+    pub fn metrics(
+        &self,
+        namespace: &str,
+        filter: &super::metrics::Filter,
+        window: SimTime,
+    ) -> crate::error::Result<super::metrics::Report> {
+        if window == 0 || window > super::metrics::RETENTION {
+            return Err(crate::error::Error::bad_input(
+                "metrics()",
+                format!(
+                    "a window of {} s: expected more than 0 and at most an hour (samples are kept for an hour)",
+                    window / 1000
+                ),
+            ));
+        }
+        Ok(self
+            .traffic
+            .store
+            .query(namespace, filter, window, self.now))
+    }
+
+    /// What samples of a pod are attributed to: its namespace, labels and Deployment.
+    fn pod_info(&self, id: PodId) -> Arc<PodInfo> {
+        let pod = &self.pods[&id];
+        let deployment = self
+            .replicasets
+            .get(&super::key(&pod.meta.namespace, &pod.owner))
+            .and_then(|rs| rs.owner.clone());
+        Arc::new(PodInfo {
+            namespace: pod.meta.namespace.clone(),
+            name: pod.meta.name.clone(),
+            deployment,
+            labels: pod.meta.labels.clone(),
+        })
+    }
+
+    /// Whether any HorizontalPodAutoscaler is stored.
+    pub(super) fn has_autoscalers(&self) -> bool {
+        self.store
+            .objects
+            .keys()
+            .any(|(k, _, _)| *k == crate::kind::Kind::HorizontalPodAutoscaler)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_profiles_interpolate_and_hold_the_last_rate() {
+        let r = Rate::Points(vec![(0.0, 110.0), (600.0, 190.0), (900.0, 1100.0)]);
+        assert_eq!(r.at(0.0), 110.0);
+        assert_eq!(r.at(300.0), 150.0);
+        assert_eq!(r.at(750.0), 645.0);
+        assert_eq!(r.at(5000.0), 1100.0);
+        assert!(Rate::Points(vec![(10.0, 1.0), (5.0, 2.0)]).check().is_err());
+        assert!(Rate::Constant(-1.0).check().is_err());
+    }
+}
