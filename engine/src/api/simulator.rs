@@ -11,7 +11,7 @@ pub mod simulator {
     /// Sets how an image behaves on the simulator, for pods started from now on. Keys (all
     /// optional): `ready` (false: never passes readiness), `startup_seconds`,
     /// `crash_after_seconds`, `error_rate` (0..1), `latency_ms` (`#{p50, p99}`),
-    /// `cpu_millis_per_request`, `shutdown_seconds`. An image may be a `*` pattern.
+    /// `cpu_millis_per_request`, `shutdown_seconds`, `memory_mb`. An image may be a `*` pattern.
     /// Returns the image's whole profile.
     ///
     /// Errors: an unknown key or a value out of range; any target but `sim`.

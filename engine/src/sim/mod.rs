@@ -2,6 +2,7 @@
 //! Pods, Services and endpoints, Events) driven by the controller rules of semantics.md in
 //! virtual time. Same inputs, seed and profiles give the same trace, byte for byte.
 
+mod autoscaler;
 pub mod controller;
 mod deployment;
 mod deployment_sync;
@@ -64,6 +65,8 @@ enum Wake {
     Deployment(Key),
     /// The end of a traffic sampling interval.
     Traffic,
+    /// A HorizontalPodAutoscaler's sync (every 15 s, HPA-1).
+    Autoscaler(Key),
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,6 +100,7 @@ pub struct Sim {
     manual_passes: bool,
     stats: Stats,
     traffic: traffic::Traffic,
+    autoscalers: BTreeMap<Key, autoscaler::Autoscaler>,
 }
 
 /// How much work the simulator did, for benchmarks.
@@ -132,6 +136,7 @@ impl Sim {
             manual_passes: false,
             stats: Stats::default(),
             traffic: traffic::Traffic::new(seed),
+            autoscalers: BTreeMap::new(),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             sim.create_namespace(ns);
@@ -224,6 +229,7 @@ impl Sim {
                 self.dirty_deployments.insert(key);
             }
             Wake::Traffic => self.traffic_tick(),
+            Wake::Autoscaler(key) => self.sync_autoscaler(&key),
         }
     }
 

@@ -53,10 +53,17 @@ impl Sim {
     ) {
         let warning = matches!(
             reason,
-            "SelectingAll" | "Unhealthy" | "BackOff" | "FailedCreate"
+            "SelectingAll"
+                | "Unhealthy"
+                | "BackOff"
+                | "FailedCreate"
+                | "FailedComputeMetricsReplicas"
+                | "FailedGetScale"
+                | "FailedRescale"
         );
         let source = match (kind, reason) {
             (_, "Scheduled") => "default-scheduler",
+            (Kind::HorizontalPodAutoscaler, _) => "horizontal-pod-autoscaler",
             (Kind::Pod, _) => "kubelet",
             (Kind::ReplicaSet, _) => "replicaset-controller",
             _ => "deployment-controller",
@@ -127,6 +134,11 @@ impl Sim {
                     ),
                 ));
             }
+            if kind == Kind::HorizontalPodAutoscaler
+                && let Err(e) = crate::hpa::HpaSpec::from_value(&m.object)
+            {
+                return Err(m.error_at(&[Seg::Key("spec")], e.to_string()));
+            }
             if kind == Kind::Deployment
                 && let Some(d) = self.deployments.get(&key(ns, m.name()))
             {
@@ -154,6 +166,13 @@ impl Sim {
             let outcome = match kind {
                 Kind::Deployment => self.apply_deployment(&ns, m),
                 Kind::Service => self.apply_service(&ns, m),
+                Kind::HorizontalPodAutoscaler => {
+                    let outcome = self.apply_stored(kind, &ns, m);
+                    if let Ok(spec) = crate::hpa::HpaSpec::from_value(&m.object) {
+                        self.autoscaler_applied(&ns, m.name(), spec);
+                    }
+                    outcome
+                }
                 _ => self.apply_stored(kind, &ns, m),
             };
             applied.push(Applied {
@@ -393,6 +412,11 @@ impl Sim {
         self.touch_deployment(&key(ns, name));
         self.settle();
         Ok(())
+    }
+
+    /// The scale subresource written by a controller (the HPA): `spec.replicas` only.
+    pub(super) fn change_scale(&mut self, ns: &str, name: &str, replicas: i32) -> Result<()> {
+        self.change_deployment(ns, name, |d| d.spec.replicas = replicas)
     }
 
     /// `kubectl scale`.
@@ -652,13 +676,18 @@ impl Sim {
                 }
                 self.services.retain(|(n, _), _| n != name);
                 self.store.objects.retain(|(_, n, _), _| n != name);
+                self.autoscalers.retain(|(n, _), _| n != name);
                 existed
             }
-            other => self
-                .store
-                .objects
-                .remove(&(other, ns.to_string(), name.to_string()))
-                .is_some(),
+            other => {
+                if other == Kind::HorizontalPodAutoscaler {
+                    self.autoscaler_deleted(ns, name);
+                }
+                self.store
+                    .objects
+                    .remove(&(other, ns.to_string(), name.to_string()))
+                    .is_some()
+            }
         };
         self.settle();
         Ok(deleted)

@@ -53,7 +53,7 @@ impl Default for ImageProfile {
             crash_after_seconds: None,
             error_rate: 0.0,
             latency_ms: Latency::default(),
-            cpu_millis_per_request: 2.0,
+            cpu_millis_per_request: 5.0,
             shutdown_seconds: 1.0,
             memory_mb: 64.0,
         }

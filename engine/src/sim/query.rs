@@ -76,7 +76,7 @@ impl Sim {
                 let ns = if other.namespaced() { ns } else { "" };
                 self.store
                     .get(other, ns, name)
-                    .map(|s| self.store.render(other, s))
+                    .map(|s| self.render_stored(other, s))
             }
         }
     }
@@ -113,9 +113,20 @@ impl Sim {
             other => self
                 .store
                 .list(other, if other.namespaced() { ns } else { "" })
-                .map(|s| self.store.render(other, s))
+                .map(|s| self.render_stored(other, s))
                 .collect(),
         }
+    }
+
+    /// A stored object as the API returns it, with the status its controller writes.
+    fn render_stored(&self, kind: Kind, stored: &super::store::Stored) -> Value {
+        let mut v = self.store.render(kind, stored);
+        if kind == Kind::HorizontalPodAutoscaler
+            && let Some(status) = self.autoscaler_status(&stored.meta.namespace, &stored.meta.name)
+        {
+            v["status"] = status.clone();
+        }
+        v
     }
 
     fn endpoint_slice(&self, ns: &str, service: &str) -> Option<Value> {

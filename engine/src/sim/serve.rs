@@ -120,19 +120,19 @@ mod tests {
         let mut d = Draws::new(1);
         let s = serve(&profile, &res, 20.0, 5.0, 1.0, &mut d);
         assert_eq!(s.errors, 0);
-        assert!((s.mu.exp() - 20.0).abs() < 0.2, "{}", s.mu.exp());
-        // About 20 req/s x 2 millicore-seconds + idle.
-        assert!((s.cpu_milli - 42.0).abs() < 8.0, "{}", s.cpu_milli);
+        assert!((s.mu.exp() - 20.0).abs() < 0.5, "{}", s.mu.exp());
+        // About 20 req/s x 5 millicore-seconds + idle.
+        assert!((s.cpu_milli - 102.0).abs() < 20.0, "{}", s.cpu_milli);
     }
 
     #[test]
     fn saturation_slows_then_sheds() {
         let (profile, res) = web();
         let mut d = Draws::new(1);
-        let busy = serve(&profile, &res, 220.0, 5.0, 1.0, &mut d);
+        let busy = serve(&profile, &res, 88.0, 5.0, 1.0, &mut d);
         assert!(busy.mu.exp() > 35.0, "{}", busy.mu.exp());
-        assert!((busy.cpu_milli - 442.0).abs() < 30.0, "{}", busy.cpu_milli);
-        let over = serve(&profile, &res, 500.0, 5.0, 1.0, &mut d);
+        assert!((busy.cpu_milli - 442.0).abs() < 40.0, "{}", busy.cpu_milli);
+        let over = serve(&profile, &res, 200.0, 5.0, 1.0, &mut d);
         assert_eq!(over.cpu_milli, 500.0, "usage is capped at the limit");
         let error_rate = over.errors as f64 / over.requests as f64;
         assert!((error_rate - 0.5).abs() < 0.05, "{error_rate}");

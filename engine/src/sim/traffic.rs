@@ -291,12 +291,9 @@ impl Sim {
         })
     }
 
-    /// Whether any HorizontalPodAutoscaler is stored.
+    /// Whether any HorizontalPodAutoscaler runs.
     pub(super) fn has_autoscalers(&self) -> bool {
-        self.store
-            .objects
-            .keys()
-            .any(|(k, _, _)| *k == crate::kind::Kind::HorizontalPodAutoscaler)
+        !self.autoscalers.is_empty()
     }
 }
 

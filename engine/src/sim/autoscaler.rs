@@ -1,0 +1,230 @@
+//! The HorizontalPodAutoscaler controller in the simulator: every 15 s each autoscaler reads
+//! its target's pods (CPU and memory from the traffic model, as metrics-server serves them),
+//! runs one sync of the HPA algorithm (`crate::hpa`, HPA-1..16) and writes the Deployment's
+//! replicas, which the Deployment controller then spreads over its ReplicaSets (HPA-16).
+
+use super::time::rfc3339;
+use super::{Key, Sim, Wake, key};
+use crate::hpa::{
+    CurrentValue, Decision, HpaSpec, HpaState, MetricSource, MetricSpec, PodPhase, PodSample,
+    Reading, ReadyCondition, Sample, Scale,
+};
+use crate::kind::Kind;
+use serde_json::{Value, json};
+
+/// One autoscaler's spec, controller memory and last written status.
+pub struct Autoscaler {
+    pub spec: HpaSpec,
+    pub state: HpaState,
+    pub status: Value,
+}
+
+impl Sim {
+    /// Starts (or updates) the controller for an applied HorizontalPodAutoscaler; its memory of
+    /// recommendations and scale events survives a spec change, as the controller's does.
+    pub(super) fn autoscaler_applied(&mut self, ns: &str, name: &str, spec: HpaSpec) {
+        let k = key(ns, name);
+        match self.autoscalers.get_mut(&k) {
+            Some(a) => a.spec = spec,
+            None => {
+                self.autoscalers.insert(
+                    k.clone(),
+                    Autoscaler {
+                        spec,
+                        state: HpaState::default(),
+                        status: json!({"currentReplicas": 0, "desiredReplicas": 0}),
+                    },
+                );
+                self.schedule(self.now, Wake::Autoscaler(k));
+            }
+        }
+    }
+
+    pub(super) fn autoscaler_deleted(&mut self, ns: &str, name: &str) {
+        self.autoscalers.remove(&key(ns, name));
+    }
+
+    /// One sync of an autoscaler, then the next in 15 s.
+    pub(super) fn sync_autoscaler(&mut self, k: &Key) {
+        let Some(autoscaler) = self.autoscalers.get(k) else {
+            return;
+        };
+        let spec = autoscaler.spec.clone();
+        let target = spec.scale_target_ref.name.clone();
+        let period = autoscaler.state.config.sync_period;
+        let now = self.now;
+        let dk = key(&k.0, &target);
+        let target_scale = self
+            .deployments
+            .get(&dk)
+            .filter(|_| spec.scale_target_ref.kind == "Deployment")
+            .map(|d| {
+                let scale = Scale {
+                    spec_replicas: d.spec.replicas as i64,
+                    status_replicas: d.status.replicas as i64,
+                };
+                (scale, d.spec.selector.clone())
+            });
+        let decision = target_scale.map(|(scale, selector)| {
+            let mut state = std::mem::take(&mut self.autoscalers.get_mut(k).expect("present").state);
+            let reader = |metric: &MetricSpec| self.read_metric(&k.0, &selector, metric);
+            let decision = state.sync(&spec, now, scale, &reader);
+            self.autoscalers.get_mut(k).expect("present").state = state;
+            decision
+        });
+        match decision {
+            Some(decision) => self.write_decision(k, &dk, &spec, decision),
+            None => {
+                let message = format!(
+                    "the HPA controller was unable to get the target's current scale: {} \"{target}\" not found",
+                    spec.scale_target_ref.kind.to_ascii_lowercase()
+                );
+                if let Some(a) = self.autoscalers.get_mut(k) {
+                    a.status["conditions"] = json!([{
+                        "type": "AbleToScale", "status": "False", "reason": "FailedGetScale",
+                        "message": message, "lastTransitionTime": rfc3339(now),
+                    }]);
+                }
+            }
+        }
+        self.schedule(now + period, Wake::Autoscaler(k.clone()));
+    }
+
+    fn write_decision(&mut self, k: &Key, dk: &Key, spec: &HpaSpec, decision: Decision) {
+        let now = self.now;
+        let current = self.deployments.get(dk).map(|d| d.spec.replicas).unwrap_or(0);
+        if decision.rescale && decision.desired_replicas as i32 != current {
+            let desired = decision.desired_replicas as i32;
+            let _ = self.change_scale(&dk.0, &dk.1, desired);
+            self.trace_note(
+                "hpa",
+                json!({"ns": k.0, "name": k.1, "from": current, "to": desired, "reason": decision.reason}),
+            );
+        }
+        if let Some(event) = &decision.event {
+            self.event(Kind::HorizontalPodAutoscaler, &k.0, &k.1, event.reason, event.message.clone());
+        }
+        let replicas_now = self.deployments.get(dk).map(|d| d.status.replicas).unwrap_or(0);
+        let Some(a) = self.autoscalers.get_mut(k) else { return };
+        let previous = a.status.get("conditions").cloned().unwrap_or(json!([]));
+        let conditions: Vec<Value> = decision
+            .conditions
+            .iter()
+            .map(|c| {
+                let kind = c.kind.as_str();
+                let status = if c.status { "True" } else { "False" };
+                // The transition time moves only when the status does.
+                let since = previous
+                    .as_array()
+                    .and_then(|p| p.iter().find(|o| o["type"] == kind && o["status"] == status))
+                    .and_then(|o| o.get("lastTransitionTime").cloned())
+                    .unwrap_or_else(|| Value::from(rfc3339(now)));
+                json!({"type": kind, "status": status, "reason": c.reason, "message": c.message, "lastTransitionTime": since})
+            })
+            .collect();
+        let metrics: Vec<Value> = spec
+            .metrics
+            .iter()
+            .zip(decision.current_metrics.iter())
+            .filter_map(|(m, v)| v.as_ref().map(|v| current_metric(m, v)))
+            .collect();
+        let mut status = json!({
+            "currentReplicas": replicas_now,
+            "desiredReplicas": decision.desired_replicas,
+            "currentMetrics": metrics,
+            "conditions": conditions,
+        });
+        let last_scale = if decision.rescale {
+            Some(Value::from(rfc3339(now)))
+        } else {
+            a.status.get("lastScaleTime").cloned()
+        };
+        if let Some(t) = last_scale {
+            status["lastScaleTime"] = t;
+        }
+        a.status = status;
+    }
+
+    /// What the metrics APIs answer for one metric: pod samples of CPU and memory from the
+    /// traffic model; no custom or external metrics exist in the simulator.
+    fn read_metric(
+        &self,
+        ns: &str,
+        selector: &crate::k8s::LabelSelector,
+        metric: &MetricSpec,
+    ) -> Result<Reading, String> {
+        let (resource, container) = match &metric.source {
+            MetricSource::Resource { name } => (name.as_str(), None),
+            MetricSource::ContainerResource { name, container } => (name.as_str(), Some(container.as_str())),
+            other => {
+                return Err(format!(
+                    "unable to get metric {}: the simulator serves only the resource metrics cpu and memory ({other:?} is not simulated)",
+                    metric.describe()
+                ));
+            }
+        };
+        if resource != "cpu" && resource != "memory" {
+            return Err(format!("unable to get metrics for resource {resource}: no metrics returned from resource metrics API"));
+        }
+        let mut pods = Vec::new();
+        for (id, p) in self.pods.iter().filter(|(_, p)| p.meta.namespace == ns && selector.matches(&p.meta.labels)) {
+            let containers = p.template.containers.iter().filter(|c| container.is_none_or(|n| c.name == n));
+            let request = if resource == "cpu" {
+                containers.map(|c| c.cpu_request_milli).sum::<Option<i64>>()
+            } else {
+                containers.map(|c| c.memory_request_milli).sum::<Option<i64>>()
+            };
+            let sample = self.traffic.store.pod_cpu(*id).map(|(cpu, at, window)| {
+                let value_milli = if resource == "cpu" {
+                    cpu.round() as i64
+                } else {
+                    let mb: f64 = p.containers.iter().map(|c| c.profile.memory_mb).sum();
+                    (mb * 1024.0 * 1024.0 * 1000.0) as i64
+                };
+                Sample { value_milli, timestamp: at, window }
+            });
+            pods.push(PodSample {
+                name: p.meta.name.clone(),
+                phase: PodPhase::Running,
+                deleting: p.meta.deleting.is_some(),
+                ready: Some(ReadyCondition { status: p.ready, last_transition: p.ready_since }),
+                start_time: Some(p.meta.created),
+                request_milli: request,
+                sample,
+            });
+        }
+        Ok(Reading::Pods(pods))
+    }
+
+    /// The status the autoscaler last wrote.
+    pub(super) fn autoscaler_status(&self, ns: &str, name: &str) -> Option<&Value> {
+        self.autoscalers.get(&key(ns, name)).map(|a| &a.status)
+    }
+}
+
+fn current_metric(metric: &MetricSpec, value: &CurrentValue) -> Value {
+    let mut current = json!({});
+    if let Some(u) = value.average_utilization {
+        current["averageUtilization"] = json!(u);
+    }
+    if let Some(v) = value.average_value_milli {
+        current["averageValue"] = json!(quantity(v));
+    }
+    if let Some(v) = value.value_milli {
+        current["value"] = json!(quantity(v));
+    }
+    match &metric.source {
+        MetricSource::Resource { name } => json!({"type": "Resource", "resource": {"name": name, "current": current}}),
+        MetricSource::ContainerResource { name, container } => {
+            json!({"type": "ContainerResource", "containerResource": {"name": name, "container": container, "current": current}})
+        }
+        MetricSource::Pods { name } => json!({"type": "Pods", "pods": {"metric": {"name": name}, "current": current}}),
+        MetricSource::Object { name, .. } => json!({"type": "Object", "object": {"metric": {"name": name}, "current": current}}),
+        MetricSource::External { name, .. } => json!({"type": "External", "external": {"metric": {"name": name}, "current": current}}),
+    }
+}
+
+/// A milli-value as the API prints quantities: whole units without a suffix, else `m`.
+fn quantity(milli: i64) -> String {
+    if milli % 1000 == 0 { (milli / 1000).to_string() } else { format!("{milli}m") }
+}
