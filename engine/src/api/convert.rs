@@ -102,6 +102,7 @@ pub fn pod(p: &PodSummary, now_unix: f64) -> Dynamic {
         ("images", strings(&p.images)),
         ("age", (age.round() as i64).into()),
         ("terminating", p.terminating.into()),
+        ("node", p.node.clone().into()),
     ])
 }
 

@@ -3,6 +3,7 @@
 //! in one place.
 
 pub mod convert;
+mod disruption;
 pub mod docs;
 pub mod host;
 mod objects;
@@ -47,6 +48,11 @@ pub fn groups() -> &'static [Group] {
                 name: "script",
                 title: "Script: time, logs, parameters, failure",
                 module: exported_module!(script::script).into(),
+            },
+            Group {
+                name: "disruption",
+                title: "Disruptions: evict pods and drain nodes under their budgets",
+                module: exported_module!(disruption::disruption).into(),
             },
             Group {
                 name: "traffic",

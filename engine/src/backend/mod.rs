@@ -10,7 +10,9 @@ pub use crate::sim::metrics::{
 };
 pub use crate::sim::traffic::Rate;
 pub use crate::sim::{HistoryEntry, ImageChange, PodSummary, RollbackOutcome};
-pub use types::{EndpointInfo, EventInfo, ProgressSink, Quiet, WorkloadStatus};
+pub use types::{
+    DrainReport, EndpointInfo, EventInfo, Eviction, NodeInfo, ProgressSink, Quiet, WorkloadStatus,
+};
 
 use crate::error::{Error, Result};
 use crate::kind::Kind;
@@ -151,6 +153,42 @@ pub trait ClusterBackend: Send + Sync {
                 service.name
             ),
         })
+    }
+
+    /// Asks to evict a pod (`POST pods/<pod>/eviction`): PodDisruptionBudgets decide (PDB-4).
+    async fn evict(&self, pod: &str, _namespace: &str) -> Result<Eviction> {
+        Err(self.not_here("evict", &format!("pod/{pod}")))
+    }
+
+    /// `kubectl drain`: cordons the node, evicts its pods (retrying refusals every 5 s, PDB-6)
+    /// and waits until they are gone; fails after `timeout` with the node still cordoned.
+    async fn drain(
+        &self,
+        node: &str,
+        _timeout: Duration,
+        _cancel: &CancellationToken,
+        _progress: &dyn ProgressSink,
+    ) -> Result<DrainReport> {
+        Err(self.not_here("drain", &format!("node/{node}")))
+    }
+
+    /// `kubectl uncordon`; returns whether the node was cordoned.
+    async fn uncordon(&self, node: &str) -> Result<bool> {
+        Err(self.not_here("uncordon", &format!("node/{node}")))
+    }
+
+    /// The nodes, with how many pods run on each.
+    async fn nodes(&self) -> Result<Vec<NodeInfo>> {
+        Err(self.not_here("nodes", "nodes"))
+    }
+
+    /// The error of a primitive this target does not have yet.
+    fn not_here(&self, primitive: &str, object: &str) -> Error {
+        Error::Unsupported {
+            primitive: primitive.into(),
+            target: self.target().into(),
+            reason: format!("{object}: not available on this target yet; rehearse on --target sim"),
+        }
     }
 
     /// Names of workloads and services in a namespace (for completion and hints).

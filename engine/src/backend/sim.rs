@@ -2,8 +2,9 @@
 //! advances virtual time to the next thing that can change the answer.
 
 use super::{
-    Applied, ClusterBackend, EndpointInfo, EventInfo, HistoryEntry, ImageChange, MetricsFilter,
-    MetricsReport, PodSummary, ProgressSink, Rate, RollbackOutcome, WorkloadStatus,
+    Applied, ClusterBackend, DrainReport, EndpointInfo, EventInfo, Eviction, HistoryEntry,
+    ImageChange, MetricsFilter, MetricsReport, NodeInfo, PodSummary, ProgressSink, Rate,
+    RollbackOutcome, WorkloadStatus,
 };
 use crate::duration::format_duration;
 use crate::error::{Error, Result};
@@ -404,6 +405,142 @@ impl ClusterBackend for SimBackend {
         }
         sim.set_traffic(ns, name, rate)
             .map_err(|e| Error::bad_input(format!("sim_traffic(\"{name}\")"), e))
+    }
+
+    async fn evict(&self, pod: &str, namespace: &str) -> Result<Eviction> {
+        let decision = self.sim().evict(namespace, pod)?;
+        Ok(Eviction {
+            pod: pod.to_string(),
+            http_status: decision.http_status,
+            evicted: decision.pod_deleted,
+            budget: decision.budget.clone(),
+            message: decision.message().map(String::from),
+            causes: decision.error.map(|e| e.causes).unwrap_or_default(),
+        })
+    }
+
+    async fn drain(
+        &self,
+        node: &str,
+        timeout: Duration,
+        cancel: &CancellationToken,
+        progress: &dyn ProgressSink,
+    ) -> Result<DrainReport> {
+        use crate::pdb::{DRAIN_RETRY, DrainStep, drain_step, evicted_line, timeout_error};
+        let (started, mut pending) = {
+            let mut sim = self.sim();
+            sim.cordon(node, true)?;
+            (sim.now(), sim.pods_on_node(node))
+        };
+        let object = format!("node/{node}");
+        progress.progress(
+            &object,
+            &format!("node/{node} cordoned"),
+            unix_seconds(started),
+        );
+        let deadline = started.saturating_add(ms(timeout));
+        let mut report = DrainReport {
+            node: node.to_string(),
+            evicted: Vec::new(),
+            refused: 0,
+            seconds: 0.0,
+        };
+        let mut gone_wait = Vec::new();
+        loop {
+            let mut refused = Vec::new();
+            for (ns, pod) in pending {
+                let (decision, now) = {
+                    let mut sim = self.sim();
+                    (sim.evict(&ns, &pod), sim.now())
+                };
+                let decision = match decision {
+                    Ok(d) => d,
+                    // Already gone: what the drain wanted.
+                    Err(Error::NotFound { .. }) => continue,
+                    Err(e) => return Err(e),
+                };
+                match drain_step(&ns, &pod, &decision) {
+                    DrainStep::Evicted => {
+                        report.evicted.push(format!("{ns}/{pod}"));
+                        gone_wait.push((ns, pod));
+                    }
+                    DrainStep::Retry { stderr, .. } => {
+                        report.refused += 1;
+                        progress.progress(&object, &stderr, unix_seconds(now));
+                        refused.push((ns, pod));
+                    }
+                    DrainStep::Failed { error } => {
+                        return Err(Error::Refused {
+                            object: format!("pod/{pod}"),
+                            target: TARGET.into(),
+                            message: error,
+                        });
+                    }
+                }
+            }
+            pending = refused;
+            let now = self.sim().now();
+            if pending.is_empty() {
+                break;
+            }
+            if now + DRAIN_RETRY >= deadline {
+                let (ns, pod) = &pending[0];
+                return Err(Error::Timeout {
+                    object,
+                    target: TARGET.into(),
+                    after: format_duration(timeout),
+                    last: format!(
+                        "{}; node/{node} stays cordoned",
+                        timeout_error(ns, pod, ms(timeout))
+                    ),
+                });
+            }
+            self.advance(now + DRAIN_RETRY, cancel, &format!("drain({node})"))
+                .await?;
+        }
+        // kubectl waits until the evicted pods are deleted.
+        loop {
+            let (left, now, next) = {
+                let sim = self.sim();
+                let left = gone_wait
+                    .iter()
+                    .filter(|(ns, p)| sim.get(Kind::Pod, ns, p).is_some())
+                    .count();
+                (
+                    left,
+                    sim.now(),
+                    sim.next_wake().unwrap_or(deadline).min(deadline),
+                )
+            };
+            if left == 0 || now >= deadline {
+                break;
+            }
+            self.advance(next.max(now + 1), cancel, &format!("drain({node})"))
+                .await?;
+        }
+        for p in &report.evicted {
+            let name = p.split('/').nth(1).unwrap_or(p);
+            progress.progress(&object, &evicted_line(name), unix_seconds(self.sim().now()));
+        }
+        report.seconds = (self.sim().now() - started) as f64 / 1000.0;
+        Ok(report)
+    }
+
+    async fn uncordon(&self, node: &str) -> Result<bool> {
+        self.sim().cordon(node, false)
+    }
+
+    async fn nodes(&self) -> Result<Vec<NodeInfo>> {
+        let sim = self.sim();
+        Ok(sim
+            .node_names()
+            .into_iter()
+            .map(|name| NodeInfo {
+                schedulable: !sim.is_cordoned(&name),
+                pods: sim.pods_on_node(&name).len(),
+                name,
+            })
+            .collect())
     }
 
     async fn names(&self, kind: Kind, namespace: &str) -> Result<Vec<String>> {

@@ -103,3 +103,36 @@ pub struct Quiet;
 impl ProgressSink for Quiet {
     fn progress(&self, _: &str, _: &str, _: f64) {}
 }
+
+/// The answer to one eviction request (`POST pods/<pod>/eviction`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Eviction {
+    pub pod: String,
+    /// 201 evicted, 429 refused by a disruption budget, 500 several budgets select the pod.
+    pub http_status: u16,
+    pub evicted: bool,
+    /// The budget consulted, when one selects the pod.
+    pub budget: Option<String>,
+    /// Why it was refused (the API's message), and its causes.
+    pub message: Option<String>,
+    pub causes: Vec<String>,
+}
+
+/// What a drain did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DrainReport {
+    pub node: String,
+    /// `namespace/pod`, in the order they were evicted.
+    pub evicted: Vec<String>,
+    /// Eviction requests a budget refused (each retried 5 s later).
+    pub refused: u32,
+    pub seconds: f64,
+}
+
+/// A node and what runs on it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeInfo {
+    pub name: String,
+    pub schedulable: bool,
+    pub pods: usize,
+}

@@ -66,7 +66,8 @@ impl Sim {
                 (scale, d.spec.selector.clone())
             });
         let decision = target_scale.map(|(scale, selector)| {
-            let mut state = std::mem::take(&mut self.autoscalers.get_mut(k).expect("present").state);
+            let mut state =
+                std::mem::take(&mut self.autoscalers.get_mut(k).expect("present").state);
             let reader = |metric: &MetricSpec| self.read_metric(&k.0, &selector, metric);
             let decision = state.sync(&spec, now, scale, &reader);
             self.autoscalers.get_mut(k).expect("present").state = state;
@@ -92,7 +93,11 @@ impl Sim {
 
     fn write_decision(&mut self, k: &Key, dk: &Key, spec: &HpaSpec, decision: Decision) {
         let now = self.now;
-        let current = self.deployments.get(dk).map(|d| d.spec.replicas).unwrap_or(0);
+        let current = self
+            .deployments
+            .get(dk)
+            .map(|d| d.spec.replicas)
+            .unwrap_or(0);
         if decision.rescale && decision.desired_replicas as i32 != current {
             let desired = decision.desired_replicas as i32;
             let _ = self.change_scale(&dk.0, &dk.1, desired);
@@ -102,10 +107,22 @@ impl Sim {
             );
         }
         if let Some(event) = &decision.event {
-            self.event(Kind::HorizontalPodAutoscaler, &k.0, &k.1, event.reason, event.message.clone());
+            self.event(
+                Kind::HorizontalPodAutoscaler,
+                &k.0,
+                &k.1,
+                event.reason,
+                event.message.clone(),
+            );
         }
-        let replicas_now = self.deployments.get(dk).map(|d| d.status.replicas).unwrap_or(0);
-        let Some(a) = self.autoscalers.get_mut(k) else { return };
+        let replicas_now = self
+            .deployments
+            .get(dk)
+            .map(|d| d.status.replicas)
+            .unwrap_or(0);
+        let Some(a) = self.autoscalers.get_mut(k) else {
+            return;
+        };
         let previous = a.status.get("conditions").cloned().unwrap_or(json!([]));
         let conditions: Vec<Value> = decision
             .conditions
@@ -155,7 +172,9 @@ impl Sim {
     ) -> Result<Reading, String> {
         let (resource, container) = match &metric.source {
             MetricSource::Resource { name } => (name.as_str(), None),
-            MetricSource::ContainerResource { name, container } => (name.as_str(), Some(container.as_str())),
+            MetricSource::ContainerResource { name, container } => {
+                (name.as_str(), Some(container.as_str()))
+            }
             other => {
                 return Err(format!(
                     "unable to get metric {}: the simulator serves only the resource metrics cpu and memory ({other:?} is not simulated)",
@@ -164,15 +183,27 @@ impl Sim {
             }
         };
         if resource != "cpu" && resource != "memory" {
-            return Err(format!("unable to get metrics for resource {resource}: no metrics returned from resource metrics API"));
+            return Err(format!(
+                "unable to get metrics for resource {resource}: no metrics returned from resource metrics API"
+            ));
         }
         let mut pods = Vec::new();
-        for (id, p) in self.pods.iter().filter(|(_, p)| p.meta.namespace == ns && selector.matches(&p.meta.labels)) {
-            let containers = p.template.containers.iter().filter(|c| container.is_none_or(|n| c.name == n));
+        for (id, p) in self
+            .pods
+            .iter()
+            .filter(|(_, p)| p.meta.namespace == ns && selector.matches(&p.meta.labels))
+        {
+            let containers = p
+                .template
+                .containers
+                .iter()
+                .filter(|c| container.is_none_or(|n| c.name == n));
             let request = if resource == "cpu" {
                 containers.map(|c| c.cpu_request_milli).sum::<Option<i64>>()
             } else {
-                containers.map(|c| c.memory_request_milli).sum::<Option<i64>>()
+                containers
+                    .map(|c| c.memory_request_milli)
+                    .sum::<Option<i64>>()
             };
             let sample = self.traffic.store.pod_cpu(*id).map(|(cpu, at, window)| {
                 let value_milli = if resource == "cpu" {
@@ -181,13 +212,20 @@ impl Sim {
                     let mb: f64 = p.containers.iter().map(|c| c.profile.memory_mb).sum();
                     (mb * 1024.0 * 1024.0 * 1000.0) as i64
                 };
-                Sample { value_milli, timestamp: at, window }
+                Sample {
+                    value_milli,
+                    timestamp: at,
+                    window,
+                }
             });
             pods.push(PodSample {
                 name: p.meta.name.clone(),
                 phase: PodPhase::Running,
                 deleting: p.meta.deleting.is_some(),
-                ready: Some(ReadyCondition { status: p.ready, last_transition: p.ready_since }),
+                ready: Some(ReadyCondition {
+                    status: p.ready,
+                    last_transition: p.ready_since,
+                }),
                 start_time: Some(p.meta.created),
                 request_milli: request,
                 sample,
@@ -214,17 +252,29 @@ fn current_metric(metric: &MetricSpec, value: &CurrentValue) -> Value {
         current["value"] = json!(quantity(v));
     }
     match &metric.source {
-        MetricSource::Resource { name } => json!({"type": "Resource", "resource": {"name": name, "current": current}}),
+        MetricSource::Resource { name } => {
+            json!({"type": "Resource", "resource": {"name": name, "current": current}})
+        }
         MetricSource::ContainerResource { name, container } => {
             json!({"type": "ContainerResource", "containerResource": {"name": name, "container": container, "current": current}})
         }
-        MetricSource::Pods { name } => json!({"type": "Pods", "pods": {"metric": {"name": name}, "current": current}}),
-        MetricSource::Object { name, .. } => json!({"type": "Object", "object": {"metric": {"name": name}, "current": current}}),
-        MetricSource::External { name, .. } => json!({"type": "External", "external": {"metric": {"name": name}, "current": current}}),
+        MetricSource::Pods { name } => {
+            json!({"type": "Pods", "pods": {"metric": {"name": name}, "current": current}})
+        }
+        MetricSource::Object { name, .. } => {
+            json!({"type": "Object", "object": {"metric": {"name": name}, "current": current}})
+        }
+        MetricSource::External { name, .. } => {
+            json!({"type": "External", "external": {"metric": {"name": name}, "current": current}})
+        }
     }
 }
 
 /// A milli-value as the API prints quantities: whole units without a suffix, else `m`.
 fn quantity(milli: i64) -> String {
-    if milli % 1000 == 0 { (milli / 1000).to_string() } else { format!("{milli}m") }
+    if milli % 1000 == 0 {
+        (milli / 1000).to_string()
+    } else {
+        format!("{milli}m")
+    }
 }

@@ -3,7 +3,7 @@
 //! profile when a container starts, so only transitions become events.
 
 use super::meta::Meta;
-use super::pod::{Container, Death, NODE, Pod, State, Step, Terminated};
+use super::pod::{Container, Death, Pod, State, Step, Terminated};
 use super::profile::ImageProfile;
 use super::time::{SECOND, SimTime};
 use super::{Key, PodId, Sim, Wake};
@@ -147,6 +147,7 @@ impl Sim {
         };
         let now = self.now;
         let ip = self.ids.pod_ip();
+        let node = self.pick_node();
         let containers = template
             .containers
             .iter()
@@ -188,6 +189,7 @@ impl Sim {
             gone_at: None,
             timer_generation: 0,
             sequence: self.ids.sequence(),
+            node: node.clone(),
         };
         let id = pod.sequence;
         self.pods.insert(id, pod);
@@ -197,7 +199,7 @@ impl Sim {
             &ns,
             &name,
             "Scheduled",
-            format!("Successfully assigned {ns}/{name} to {NODE}"),
+            format!("Successfully assigned {ns}/{name} to {node}"),
         );
         for c in &template.containers {
             self.event(

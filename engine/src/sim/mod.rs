@@ -6,6 +6,7 @@ mod autoscaler;
 pub mod controller;
 mod deployment;
 mod deployment_sync;
+mod disruption;
 mod dist;
 pub mod endpoints;
 mod events;
@@ -13,6 +14,7 @@ mod ids;
 mod kubelet;
 mod meta;
 pub mod metrics;
+mod nodes;
 mod ops;
 mod pod;
 mod profile;
@@ -101,6 +103,8 @@ pub struct Sim {
     stats: Stats,
     traffic: traffic::Traffic,
     autoscalers: BTreeMap<Key, autoscaler::Autoscaler>,
+    nodes: nodes::Nodes,
+    budgets: BTreeMap<Key, disruption::Budget>,
 }
 
 /// How much work the simulator did, for benchmarks.
@@ -137,6 +141,8 @@ impl Sim {
             stats: Stats::default(),
             traffic: traffic::Traffic::new(seed),
             autoscalers: BTreeMap::new(),
+            nodes: nodes::initial(),
+            budgets: BTreeMap::new(),
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             sim.create_namespace(ns);

@@ -139,6 +139,11 @@ impl Sim {
             {
                 return Err(m.error_at(&[Seg::Key("spec")], e.to_string()));
             }
+            if kind == Kind::PodDisruptionBudget
+                && let Err(e) = crate::pdb::PdbSpec::from_value(&m.object)
+            {
+                return Err(m.error_at(&[Seg::Key("spec")], e.to_string()));
+            }
             if kind == Kind::Deployment
                 && let Some(d) = self.deployments.get(&key(ns, m.name()))
             {
@@ -171,6 +176,11 @@ impl Sim {
                     if let Ok(spec) = crate::hpa::HpaSpec::from_value(&m.object) {
                         self.autoscaler_applied(&ns, m.name(), spec);
                     }
+                    outcome
+                }
+                Kind::PodDisruptionBudget => {
+                    let outcome = self.apply_stored(kind, &ns, m);
+                    self.budget_applied(&ns, m.name());
                     outcome
                 }
                 _ => self.apply_stored(kind, &ns, m),
@@ -677,11 +687,15 @@ impl Sim {
                 self.services.retain(|(n, _), _| n != name);
                 self.store.objects.retain(|(_, n, _), _| n != name);
                 self.autoscalers.retain(|(n, _), _| n != name);
+                self.budgets.retain(|(n, _), _| n != name);
                 existed
             }
             other => {
                 if other == Kind::HorizontalPodAutoscaler {
                     self.autoscaler_deleted(ns, name);
+                }
+                if other == Kind::PodDisruptionBudget {
+                    self.budget_deleted(ns, name);
                 }
                 self.store
                     .objects

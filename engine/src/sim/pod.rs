@@ -83,9 +83,9 @@ pub struct Pod {
     pub gone_at: Option<SimTime>,
     pub timer_generation: u64,
     pub sequence: u64,
+    /// The node it runs on.
+    pub node: String,
 }
-
-pub const NODE: &str = "sim-node-1";
 
 impl Pod {
     pub fn restarts(&self) -> u32 {
@@ -116,7 +116,7 @@ impl Pod {
 
     pub fn to_value(&self, now: SimTime) -> Value {
         let mut spec = (*self.spec).clone();
-        spec["nodeName"] = Value::from(NODE);
+        spec["nodeName"] = Value::from(self.node.clone());
         let all_ready = self.ready;
         let conditions = json!([
             {"type": "PodReadyToStartContainers", "status": "True", "lastTransitionTime": rfc3339(self.meta.created)},

@@ -44,6 +44,7 @@ pub struct PodSummary {
     pub images: Vec<String>,
     pub created: SimTime,
     pub terminating: bool,
+    pub node: String,
 }
 
 /// One revision of a workload, as `history(workload)` lists it.
@@ -125,6 +126,11 @@ impl Sim {
             && let Some(status) = self.autoscaler_status(&stored.meta.namespace, &stored.meta.name)
         {
             v["status"] = status.clone();
+        }
+        if kind == Kind::PodDisruptionBudget
+            && let Some(status) = self.budget_status(&stored.meta.namespace, &stored.meta.name)
+        {
+            v["status"] = status;
         }
         v
     }
@@ -228,6 +234,7 @@ impl Sim {
                         images: p.containers.iter().map(|c| c.image.clone()).collect(),
                         created: p.meta.created,
                         terminating: p.meta.deleting.is_some(),
+                        node: p.node.clone(),
                     },
                 ));
             }
