@@ -66,6 +66,10 @@ pub fn text(report: &RunReport, playbook: &str, target: &str, virtual_time: bool
         }
         Some(e) => {
             eprint!("{}", e.render());
+            if let Some(details) = &e.details {
+                eprintln!("details:");
+                print_value_to(details, &mut std::io::stderr());
+            }
             if !report.state.is_empty() {
                 eprintln!("state now:");
                 for s in &report.state {
@@ -86,17 +90,22 @@ pub fn text(report: &RunReport, playbook: &str, target: &str, virtual_time: bool
 
 /// Maps as aligned `key  value` lines; anything else as JSON.
 fn print_value(v: &Value) {
-    match v.as_object() {
+    print_value_to(v, &mut std::io::stdout());
+}
+
+fn print_value_to(v: &Value, out: &mut dyn std::io::Write) {
+    // A closed output is nothing to report about.
+    let _ = match v.as_object() {
         Some(map) => {
             let width = map.keys().map(String::len).max().unwrap_or(0);
-            for (k, val) in map {
+            map.iter().try_for_each(|(k, val)| {
                 let shown = match val {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                println!("  {k:width$}  {shown}");
-            }
+                writeln!(out, "  {k:width$}  {shown}")
+            })
         }
-        None => println!("  {v}"),
-    }
+        None => writeln!(out, "  {v}"),
+    };
 }

@@ -163,6 +163,35 @@ pub mod objects {
     pub fn namespace(ctx: NativeCallContext) -> RhaiResult<String> {
         Ok(host(&ctx)?.namespace())
     }
+
+    /// Switches the namespace for names without one, for the rest of the run (the REPL's
+    /// `:ns`); returns the previous one. Playbooks use it to work where their manifests put
+    /// the application.
+    ///
+    /// Errors: a name that is not a valid namespace name.
+    ///
+    /// ```rhai
+    /// let before = namespace("kube-system");
+    /// assert(namespace() == "kube-system");
+    /// namespace(before);
+    /// ```
+    #[rhai_fn(name = "namespace", return_raw)]
+    pub fn set_namespace(ctx: NativeCallContext, name: &str) -> RhaiResult<String> {
+        let h = host(&ctx)?;
+        let valid = !name.is_empty()
+            && name.len() <= 63
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !name.starts_with('-')
+            && !name.ends_with('-');
+        if !valid {
+            return Err(crate::api::host::bad_argument(
+                "namespace",
+                format!("\"{name}\" is not a namespace name (lowercase letters, digits and '-', at most 63)"),
+            ));
+        }
+        let mut current = h.namespace.lock();
+        Ok(std::mem::replace(&mut *current, name.to_string()))
+    }
 }
 
 /// Manifests from a path, YAML text, a map or an array of maps, parsed and validated.

@@ -242,6 +242,27 @@ pub mod script {
     pub fn fail(message: Dynamic) -> RhaiResult<()> {
         Err(failure(message.to_string()))
     }
+
+    /// Stops the playbook with a failure and attaches `details` (a map): the error's
+    /// `details` in `--output json`, printed under the message in text.
+    ///
+    /// ```rhai
+    /// let st = status("web");
+    /// if st.available < 3 {
+    ///     fail("web is not fully available", #{ available: st.available });
+    /// }
+    /// ```
+    #[rhai_fn(name = "fail", return_raw)]
+    pub fn fail_with(message: Dynamic, details: Dynamic) -> RhaiResult<()> {
+        let mut err = failure(message.to_string());
+        if let rhai::EvalAltResult::ErrorRuntime(value, _) = err.as_mut()
+            && let Some(mut map) = value.clone().try_cast::<rhai::Map>()
+        {
+            map.insert("details".into(), details);
+            *value = Dynamic::from_map(map);
+        }
+        Err(err)
+    }
 }
 
 fn typed(name: &str, raw: &str, default: &Dynamic) -> RhaiResult<Dynamic> {

@@ -146,6 +146,7 @@ pub fn check_with(
                 .map(|l| l.replace('\t', "    ")),
             trace: Vec::new(),
             hint,
+            details: None,
         })),
     }
 }

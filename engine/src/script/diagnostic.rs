@@ -23,6 +23,9 @@ pub struct ScriptError {
     pub trace: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// What the script attached to its failure (`fail(message, details)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 /// Finds a script's source by the name errors give it (a file path or a stdlib module name).
@@ -54,6 +57,7 @@ impl ScriptError {
             source_line: line_of(Some(source.to_string()), line),
             trace: Vec::new(),
             hint: None,
+            details: None,
         }
     }
 
@@ -92,6 +96,14 @@ impl ScriptError {
             }
         }
         let (message, class, kind, hint) = describe(current, known_functions);
+        let details = match current {
+            EvalAltResult::ErrorRuntime(value, _) => value
+                .clone()
+                .try_cast::<rhai::Map>()
+                .and_then(|m| m.get("details").cloned())
+                .and_then(|d| rhai::serde::from_dynamic::<serde_json::Value>(&d).ok()),
+            _ => None,
+        };
         ScriptError {
             message,
             class,
@@ -102,6 +114,7 @@ impl ScriptError {
             source_line: line_of(sources(file), line),
             trace,
             hint,
+            details,
         }
     }
 
@@ -304,6 +317,7 @@ mod tests {
             source_line: Some("    sclae(\"web\", 3);".into()),
             trace: vec![],
             hint: Some("did you mean `scale`?".into()),
+            details: None,
         };
         assert_eq!(
             e.render(),

@@ -330,6 +330,7 @@ pub async fn run(
                 source_line: None,
                 trace: Vec::new(),
                 hint: None,
+                details: None,
             }),
         ),
         Ok(Ok(value)) => {

@@ -23,6 +23,7 @@ pub const PLAYBOOKS: &[(&str, &str)] = &[
         "blue-green",
         include_str!("../../../playbooks/blue-green.rhai"),
     ),
+    ("canary", include_str!("../../../playbooks/canary.rhai")),
 ];
 
 /// A built-in playbook's source.
