@@ -7,6 +7,7 @@ mod disruption;
 pub mod docs;
 pub mod host;
 mod objects;
+mod replay;
 mod script;
 mod services;
 mod simulator;
@@ -63,6 +64,11 @@ pub fn groups() -> &'static [Group] {
                 name: "statistics",
                 title: "Statistics: compare a canary with its baseline",
                 module: exported_module!(statistics::statistics).into(),
+            },
+            Group {
+                name: "rehearsal",
+                title: "Rehearsal: replay load on fresh simulators, draw charts",
+                module: exported_module!(replay::rehearsal).into(),
             },
             Group {
                 name: "simulator",

@@ -180,13 +180,17 @@ pub mod objects {
         let h = host(&ctx)?;
         let valid = !name.is_empty()
             && name.len() <= 63
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !name.starts_with('-')
             && !name.ends_with('-');
         if !valid {
             return Err(crate::api::host::bad_argument(
                 "namespace",
-                format!("\"{name}\" is not a namespace name (lowercase letters, digits and '-', at most 63)"),
+                format!(
+                    "\"{name}\" is not a namespace name (lowercase letters, digits and '-', at most 63)"
+                ),
             ));
         }
         let mut current = h.namespace.lock();
@@ -195,7 +199,7 @@ pub mod objects {
 }
 
 /// Manifests from a path, YAML text, a map or an array of maps, parsed and validated.
-fn load_any(manifests: &Dynamic, primitive: &str) -> RhaiResult<Vec<Manifest>> {
+pub(crate) fn load_any(manifests: &Dynamic, primitive: &str) -> RhaiResult<Vec<Manifest>> {
     let loaded: Vec<Manifest> =
         if let Some(text) = manifests.clone().try_cast::<rhai::ImmutableString>() {
             let text = text.as_str();

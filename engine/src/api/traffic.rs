@@ -137,7 +137,7 @@ fn filter(value: &Dynamic, namespace: &str) -> RhaiResult<(MetricsFilter, String
 }
 
 /// A rate from a script value: a number, or an array of `[at_seconds, rps]` pairs.
-fn rate(value: &Dynamic) -> RhaiResult<Rate> {
+pub(crate) fn rate(value: &Dynamic) -> RhaiResult<Rate> {
     let number = |v: &Dynamic| {
         v.as_float()
             .ok()

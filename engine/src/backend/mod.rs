@@ -194,6 +194,11 @@ pub trait ClusterBackend: Send + Sync {
     /// Names of workloads and services in a namespace (for completion and hints).
     async fn names(&self, kind: Kind, namespace: &str) -> Result<Vec<String>>;
 
+    /// The simulator's image profiles, for replays (the defaults on real targets).
+    fn sim_profiles(&self) -> crate::sim::Profiles {
+        crate::sim::Profiles::default()
+    }
+
     /// The simulator's trace so far (None on real targets).
     fn trace(&self) -> Option<Vec<String>> {
         None

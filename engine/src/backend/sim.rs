@@ -560,6 +560,10 @@ impl ClusterBackend for SimBackend {
         })
     }
 
+    fn sim_profiles(&self) -> Profiles {
+        self.sim().profiles().clone()
+    }
+
     fn trace(&self) -> Option<Vec<String>> {
         Some(self.sim().trace_lines().to_vec())
     }

@@ -24,8 +24,15 @@ const KEYWORDS: &[&str] = &[
 
 /// Every native function the engine knows (primitives and Rhai's standard library), with the
 /// argument counts it accepts.
+static TABLE: OnceLock<BTreeMap<String, BTreeSet<usize>>> = OnceLock::new();
+
+/// Whether the language or the host registers a function of this name (once a script has
+/// been checked in this process).
+pub fn is_native(name: &str) -> bool {
+    TABLE.get().is_some_and(|t| t.contains_key(name))
+}
+
 fn native_functions(engine: &Engine) -> &'static BTreeMap<String, BTreeSet<usize>> {
-    static TABLE: OnceLock<BTreeMap<String, BTreeSet<usize>>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut table: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
         let json: serde_json::Value = engine

@@ -202,6 +202,16 @@ fn describe(err: &EvalAltResult, known: &[String]) -> (String, ErrorClass, Strin
                     "wrong_arguments".into(),
                     hint,
                 )
+            } else if crate::script::check::is_native(&name) {
+                let hint = args.contains("()").then(|| {
+                    "an argument is `()`, nothing: functions that change a value in place, such as trim() or sort(), return `()`".to_string()
+                });
+                (
+                    format!("no form of {name} takes these arguments: {name}{args}"),
+                    bad,
+                    "wrong_arguments".into(),
+                    hint,
+                )
             } else {
                 let hint = crate::suggest::did_you_mean(&name, known.iter().map(String::as_str))
                     .map(|s| format!("did you mean `{s}`?"));

@@ -11,6 +11,10 @@ pub const MODULES: &[(&str, &str)] = &[
         include_str!("../../../stdlib/workloads.rhai"),
     ),
     (
+        "rollplay/tuning",
+        include_str!("../../../stdlib/tuning.rhai"),
+    ),
+    (
         "rollplay/analysis",
         include_str!("../../../stdlib/analysis.rhai"),
     ),
@@ -24,6 +28,10 @@ pub const PLAYBOOKS: &[(&str, &str)] = &[
         include_str!("../../../playbooks/blue-green.rhai"),
     ),
     ("canary", include_str!("../../../playbooks/canary.rhai")),
+    (
+        "autoscale-tuning",
+        include_str!("../../../playbooks/autoscale-tuning.rhai"),
+    ),
 ];
 
 /// A built-in playbook's source.

@@ -17,6 +17,8 @@ pub struct Autoscaler {
     pub spec: HpaSpec,
     pub state: HpaState,
     pub status: Value,
+    /// Rescales written so far.
+    pub rescales: u32,
 }
 
 impl Sim {
@@ -33,6 +35,7 @@ impl Sim {
                         spec,
                         state: HpaState::default(),
                         status: json!({"currentReplicas": 0, "desiredReplicas": 0}),
+                        rescales: 0,
                     },
                 );
                 self.schedule(self.now, Wake::Autoscaler(k));
@@ -101,6 +104,9 @@ impl Sim {
         if decision.rescale && decision.desired_replicas as i32 != current {
             let desired = decision.desired_replicas as i32;
             let _ = self.change_scale(&dk.0, &dk.1, desired);
+            if let Some(a) = self.autoscalers.get_mut(k) {
+                a.rescales += 1;
+            }
             self.trace_note(
                 "hpa",
                 json!({"ns": k.0, "name": k.1, "from": current, "to": desired, "reason": decision.reason}),
@@ -232,6 +238,15 @@ impl Sim {
             });
         }
         Ok(Reading::Pods(pods))
+    }
+
+    /// Rescales all autoscalers of a namespace have written.
+    pub fn autoscaler_rescales(&self, ns: &str) -> u32 {
+        self.autoscalers
+            .iter()
+            .filter(|((n, _), _)| n == ns)
+            .map(|(_, a)| a.rescales)
+            .sum()
     }
 
     /// The status the autoscaler last wrote.

@@ -33,10 +33,21 @@ pub struct Tick {
     pub unserved: Vec<(Key, u64)>,
 }
 
-#[derive(Default)]
 pub struct Store {
     ticks: VecDeque<Tick>,
     info: BTreeMap<PodId, Arc<PodInfo>>,
+    /// How long samples are kept ([`RETENTION`] unless a replay needs its whole run).
+    pub retention: SimTime,
+}
+
+impl Default for Store {
+    fn default() -> Store {
+        Store {
+            ticks: VecDeque::new(),
+            info: BTreeMap::new(),
+            retention: RETENTION,
+        }
+    }
 }
 
 /// Which pods a query is about.
@@ -67,6 +78,8 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Interval {
     pub at: SimTime,
+    /// Running pods sampled in the interval.
+    pub pods: usize,
     pub requests: u64,
     pub errors: u64,
     pub p50_ms: Option<f64>,
@@ -85,7 +98,7 @@ impl Store {
     }
 
     pub fn push(&mut self, tick: Tick) {
-        let oldest = tick.at.saturating_sub(RETENTION);
+        let oldest = tick.at.saturating_sub(self.retention);
         self.ticks.push_back(tick);
         let mut dropped = false;
         while self.ticks.front().is_some_and(|t| t.at <= oldest) {
@@ -162,6 +175,7 @@ impl Store {
             let errors: u64 = served.iter().map(|s| s.errors as u64).sum();
             report.samples.push(Interval {
                 at: tick.at,
+                pods: served.len(),
                 requests,
                 errors,
                 p50_ms: observed_quantile(&served, 0.50, true),

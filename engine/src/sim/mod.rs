@@ -3,6 +3,7 @@
 //! virtual time. Same inputs, seed and profiles give the same trace, byte for byte.
 
 mod autoscaler;
+pub mod chart;
 pub mod controller;
 mod deployment;
 mod deployment_sync;
@@ -19,6 +20,7 @@ mod ops;
 mod pod;
 mod profile;
 mod query;
+pub mod replay;
 mod replicaset;
 mod serve;
 mod service;
@@ -160,6 +162,10 @@ impl Sim {
     /// Virtual time now.
     pub fn now(&self) -> SimTime {
         self.now
+    }
+
+    pub fn profiles(&self) -> &Profiles {
+        &self.profiles
     }
 
     pub fn profiles_mut(&mut self) -> &mut Profiles {

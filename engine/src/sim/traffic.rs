@@ -261,7 +261,7 @@ impl Sim {
         filter: &super::metrics::Filter,
         window: SimTime,
     ) -> crate::error::Result<super::metrics::Report> {
-        if window == 0 || window > super::metrics::RETENTION {
+        if window == 0 || window > self.traffic.store.retention {
             return Err(crate::error::Error::bad_input(
                 "metrics()",
                 format!(
