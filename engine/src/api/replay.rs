@@ -25,8 +25,26 @@ pub mod rehearsal {
     /// Errors: a missing or unknown key; manifests without the workload or Service.
     ///
     /// ```rhai
+    /// let app = `
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata: {name: shop}
+    /// spec:
+    ///   replicas: 2
+    ///   selector: {matchLabels: {app: shop}}
+    ///   template:
+    ///     metadata: {labels: {app: shop}}
+    ///     spec:
+    ///       containers:
+    ///       - {name: shop, image: "shop:1", resources: {requests: {cpu: 250m}}}
+    /// ---
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata: {name: shop}
+    /// spec: {selector: {app: shop}, ports: [{port: 80}]}
+    /// `;
     /// let r = sim_replay(#{
-    ///     manifests: "examples/k8s",
+    ///     manifests: app,
     ///     load: [[0, 110], [600, 190], [900, 1100]],
     ///     autoscaler: #{ minReplicas: 2, maxReplicas: 40 },
     ///     duration: "20m",

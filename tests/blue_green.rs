@@ -1,0 +1,140 @@
+//! The built-in `blue-green` playbook on the simulator against examples/k8s: a good image
+//! switches the Service without a moment of zero ready endpoints; a never-ready one leaves
+//! everything on blue.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn blue_green(extra: &[&str]) -> (i32, Value, Vec<Value>) {
+    let dir = scratch(&format!("blue-green-{}", extra.len()));
+    let trace = dir.join("trace.jsonl").display().to_string();
+    let image = new_image_arg();
+    let mut args = vec![
+        "run",
+        "blue-green",
+        "--set",
+        "manifests=examples/k8s",
+        "--set",
+        &image,
+        "--trace",
+        &trace,
+    ];
+    args.extend_from_slice(extra);
+    let (code, report) = run_json(&args);
+    let lines = std::fs::read_to_string(&trace)
+        .expect("trace written")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("trace line is JSON"))
+        .collect();
+    (code, report, lines)
+}
+
+/// The Service `web`'s snapshots in the trace, in order.
+fn service_snapshots(trace: &[Value]) -> Vec<&Value> {
+    trace
+        .iter()
+        .filter(|e| e["ev"] == "service" && e["name"] == "web")
+        .collect()
+}
+
+#[test]
+fn a_good_image_switches_the_service_and_keeps_blue_at_zero() {
+    let (code, report, trace) = blue_green(&[]);
+    assert_eq!(code, 0, "{report:#}");
+    let r = &report["result"];
+    assert_eq!(
+        (r["live"].as_str(), r["previous"].as_str()),
+        (Some("web-green"), Some("web"))
+    );
+    assert_eq!(r["selector"]["rollplay.dev/colour"], "green");
+    assert_eq!(
+        r["autoscalers"][0], "web",
+        "the autoscaler follows the live colour"
+    );
+
+    // SVC-6: once the Service had ready endpoints it never had none, through both selector
+    // changes (pinning blue, then green).
+    let snaps = service_snapshots(&trace);
+    let first_ready = snaps
+        .iter()
+        .position(|s| s["ready"].as_u64() > Some(0))
+        .expect("web became ready");
+    for s in &snaps[first_ready..] {
+        assert!(s["ready"].as_u64() > Some(0), "zero ready endpoints at {s}");
+    }
+    assert_eq!(
+        snaps.last().unwrap()["selector"]["rollplay.dev/colour"],
+        "green"
+    );
+
+    // The old colour is scaled to 0 after the delay, not deleted.
+    let actions: Vec<(String, String)> = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["action"].as_str().unwrap().to_string(),
+                a["object"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions.last().unwrap(),
+        &("scale".to_string(), "deployment/web".to_string())
+    );
+    assert!(
+        !actions
+            .iter()
+            .any(|(a, o)| a == "delete" && o == "deployment/web")
+    );
+    let blue = report["state"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["object"] == "deployment/web")
+        .unwrap();
+    assert_eq!(blue["replicas"], 0);
+    let switch = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "switch_selector")
+        .count();
+    assert_eq!(switch, 2, "pin blue, then switch to green");
+}
+
+#[test]
+fn a_never_ready_green_leaves_the_selector_on_blue_and_green_at_zero() {
+    let profiles = new_image_profile("blue-green-never-ready", "{ready: false}");
+    let (code, report, trace) = blue_green(&["--sim", &profiles, "--set", "timeout=3m"]);
+    assert_eq!(code, 1, "{report:#}");
+    let message = report["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("web-green") && message.contains("still routes to web"),
+        "{message}"
+    );
+    let snaps = service_snapshots(&trace);
+    assert_eq!(
+        snaps.last().unwrap()["selector"],
+        serde_json::json!({"app.kubernetes.io/name": "web"})
+    );
+    assert_eq!(snaps.last().unwrap()["ready"], 3);
+    let state = report["state"].as_array().unwrap();
+    let green = state
+        .iter()
+        .find(|s| s["object"] == "deployment/web-green")
+        .expect("green in the state");
+    assert_eq!(green["replicas"], 0);
+    let blue = state.iter().find(|s| s["object"] == "deployment/web");
+    assert!(blue.is_none_or(|b| b["available"] == 3), "{blue:?}");
+    assert!(
+        !report["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["action"] == "switch_selector")
+    );
+}
