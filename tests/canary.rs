@@ -70,6 +70,10 @@ fn assert_aborted_with_stable_serving(code: i32, report: &Value, trace: &[Value]
     );
     let details = &report["error"]["details"];
     assert_eq!(details["stable_image"], OLD_IMAGE);
+    assert_eq!(
+        &report["result"], details,
+        "the verdict is the run's result too"
+    );
     let last = trace
         .iter()
         .rev()

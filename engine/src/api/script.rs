@@ -243,8 +243,8 @@ pub mod script {
         Err(failure(message.to_string()))
     }
 
-    /// Stops the playbook with a failure and attaches `details` (a map): the error's
-    /// `details` in `--output json`, printed under the message in text.
+    /// Stops the playbook with a failure and attaches `details` (a map): the run's `result`
+    /// and the error's `details` in `--output json`, printed under the message in text.
     ///
     /// ```rhai
     /// let st = status("web");

@@ -345,7 +345,9 @@ pub async fn run(
             if error.kind == "cancelled" && timed_out.load(std::sync::atomic::Ordering::SeqCst) {
                 error.message = "cancelled: the run's --timeout expired".into();
             }
-            finish(Value::Null, Some(error))
+            // What a playbook attached to its failure is its outcome: a canary's verdict, say.
+            let result = error.details.clone().unwrap_or(Value::Null);
+            finish(result, Some(error))
         }
     };
     report.state = final_state(backend.as_ref(), &report.actions).await;
