@@ -86,7 +86,7 @@ fn engine_rollouts(budget: Duration, count: Option<u64>) -> (u64, f64) {
 
 /// (b) Whole `rolling` playbook runs per second through Rhai, in process. `cold`: the parsed
 /// manifests and the compiled playbook are forgotten before each run, as in a fresh process.
-fn playbook_runs(budget: Duration, cold: bool) -> (u64, f64) {
+fn playbook_runs(budget: Duration, cold: bool, count: Option<u64>) -> (u64, f64) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -95,7 +95,7 @@ fn playbook_runs(budget: Duration, cold: bool) -> (u64, f64) {
     let playbook = Playbook::resolve("rolling").expect("built in");
     let start = Instant::now();
     let mut n = 0u64;
-    while start.elapsed() < budget {
+    while count.map_or(start.elapsed() < budget, |c| n < c) {
         n += 1;
         if cold {
             rollplay_engine::manifest::clear_cache();
@@ -238,7 +238,8 @@ fn main() {
         .filter_map(|a| a.strip_prefix("only="))
         .collect();
     let wanted = |part: &str| only.is_empty() || only.contains(&part);
-    // `count=N`: a fixed number of updates in (a), for instruction counts under callgrind.
+    // `count=N`: a fixed number of updates in (a) and runs in (b), for instruction counts
+    // under callgrind.
     let count: Option<u64> = args
         .iter()
         .find_map(|a| a.strip_prefix("count="))
@@ -253,11 +254,11 @@ fn main() {
         );
     }
     if wanted("b") {
-        let (n, rate) = playbook_runs(budget, false);
+        let (n, rate) = playbook_runs(budget, false, count);
         println!(
             "(b) rhai:   {rate:>10.0} whole `rolling` playbook runs/s in process ({n} runs against examples/k8s, goal >= 1 000/s)"
         );
-        let (n, rate) = playbook_runs(budget, true);
+        let (n, rate) = playbook_runs(budget, true, count);
         println!(
             "            {rate:>10.0} runs/s when each run parses the 7 manifest files and compiles the playbook again ({n} runs)"
         );

@@ -219,18 +219,18 @@ impl ProgressSink for ProgressToOutput<'_> {
 /// A workload or object reference from a script value: `"web"`, `"deployment/web"`, or a map
 /// with `kind`, `name` and `namespace` (what `apply()` and `get()` return).
 pub fn object_ref(value: &Dynamic, default_kind: Kind, primitive: &str) -> RhaiResult<ObjectRef> {
-    if let Some(s) = value.clone().try_cast::<rhai::ImmutableString>() {
+    if let Some(s) = value.read_lock::<rhai::ImmutableString>() {
         return ObjectRef::parse(&s, default_kind).map_err(|e| runtime_error(&e, Some(primitive)));
     }
-    if let Some(map) = value.clone().try_cast::<Map>() {
+    // Borrowed, not cloned: the map may be a whole manifest.
+    if let Some(map) = value.read_lock::<Map>() {
         let text = |m: &Map, k: &str| {
-            m.get(k)
-                .and_then(|v| v.clone().try_cast::<rhai::ImmutableString>())
-                .map(|s| s.to_string())
+            m.get(k).and_then(|v| {
+                v.read_lock::<rhai::ImmutableString>()
+                    .map(|s| s.to_string())
+            })
         };
-        let meta = map
-            .get("metadata")
-            .and_then(|m| m.clone().try_cast::<Map>());
+        let meta = map.get("metadata").and_then(|m| m.read_lock::<Map>());
         let name = text(&map, "name").or_else(|| meta.as_ref().and_then(|m| text(m, "name")));
         let namespace = text(&map, "namespace")
             .or_else(|| meta.as_ref().and_then(|m| text(m, "namespace")))

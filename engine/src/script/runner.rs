@@ -205,14 +205,52 @@ type CompiledKey = (String, u64);
 static COMPILED: std::sync::Mutex<Option<std::collections::HashMap<CompiledKey, Arc<rhai::AST>>>> =
     std::sync::Mutex::new(None);
 
+/// Built-in playbooks (no directory to import modules from) that passed `check`: their calls
+/// resolve the same way in every run of this process.
+static CHECKED: std::sync::Mutex<Option<std::collections::HashSet<CompiledKey>>> =
+    std::sync::Mutex::new(None);
+
+fn compiled_key(playbook: &Playbook) -> CompiledKey {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    playbook.source.hash(&mut h);
+    (playbook.file.clone(), h.finish())
+}
+
+/// `check`, remembered for playbooks that cannot import files.
+fn checked(
+    engine: &rhai::Engine,
+    ast: &rhai::AST,
+    playbook: &Playbook,
+) -> Result<(), Box<ScriptError>> {
+    let key = compiled_key(playbook);
+    let cacheable = playbook.dir.is_none();
+    if cacheable
+        && CHECKED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(|c| c.contains(&key))
+    {
+        return Ok(());
+    }
+    super::check::check(engine, ast, &playbook.file, &playbook.source)?;
+    if cacheable {
+        let mut cache = CHECKED.lock().unwrap_or_else(|e| e.into_inner());
+        let cache = cache.get_or_insert_with(Default::default);
+        if cache.len() >= 64 {
+            cache.clear();
+        }
+        cache.insert(key);
+    }
+    Ok(())
+}
+
 fn compiled(
     engine: &rhai::Engine,
     playbook: &Playbook,
 ) -> Result<Arc<rhai::AST>, rhai::ParseError> {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
-    playbook.source.hash(&mut h);
-    let key = (playbook.file.clone(), h.finish());
+    let key = compiled_key(playbook);
     if let Some(ast) = COMPILED
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -236,6 +274,7 @@ fn compiled(
 /// Forgets compiled playbooks (benchmarks measure compiling with this).
 pub fn clear_cache() {
     *COMPILED.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    *CHECKED.lock().unwrap_or_else(|e| e.into_inner()) = None;
 }
 
 /// Compiles and runs a playbook; never panics on script problems, always reports.
@@ -288,7 +327,7 @@ pub async fn run(
         }
     };
     let ast = match compiled(&engine, playbook) {
-        Ok(ast) => match super::check::check(&engine, &ast, &playbook.file, &playbook.source) {
+        Ok(ast) => match checked(&engine, &ast, playbook) {
             Ok(()) => ast,
             Err(e) => return finish(Value::Null, Some(*e)),
         },
