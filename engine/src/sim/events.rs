@@ -86,16 +86,23 @@ impl EventLog {
             .front()
             .is_some_and(|e| e.last + EVENT_TTL < now)
         {
-            let gone = self.events.pop_front().expect("checked");
-            let id = identity(gone.kind, &gone.namespace, &gone.name, gone.reason);
-            if self.latest.get(&id) == Some(&gone.seq) {
-                self.latest.remove(&id);
-            }
+            self.events.pop_front();
+        }
+        // Entries of expired events are dropped by rebuilding the index now and then rather
+        // than one by one: removals leave tombstones that make every miss probe further.
+        if self.latest.len() > 2 * self.events.len() + 64 {
+            self.latest = self
+                .events
+                .iter()
+                .map(|e| (identity(e.kind, &e.namespace, &e.name, e.reason), e.seq))
+                .collect();
         }
         let id = identity(kind, namespace, name, reason);
         if let Some(&seq) = self.latest.get(&id) {
             let first = self.events.front().map_or(0, |e| e.seq);
-            if let Some(e) = self.events.get_mut((seq - first) as usize)
+            if let Some(e) = seq
+                .checked_sub(first)
+                .and_then(|i| self.events.get_mut(i as usize))
                 && e.seq == seq
                 && e.kind == kind
                 && e.reason == reason
@@ -138,5 +145,62 @@ impl EventLog {
 
     pub fn iter(&self) -> impl Iterator<Item = &Event> {
         self.events.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(log: &mut EventLog, at_seconds: SimTime, pod: &str, message: &str) {
+        log.record(
+            at_seconds * SECOND,
+            Kind::Pod,
+            "default",
+            pod,
+            true,
+            "BackOff",
+            message.to_string(),
+            "kubelet",
+        );
+    }
+
+    fn count(log: &EventLog, pod: &str) -> Vec<u32> {
+        log.iter().filter(|e| e.name == pod).map(|e| e.count).collect()
+    }
+
+    #[test]
+    fn repeats_fold_within_the_window_and_expire_after_the_ttl() {
+        let mut log = EventLog::default();
+        record(&mut log, 0, "web-1", "Back-off restarting failed container");
+        record(&mut log, 60, "web-1", "Back-off restarting failed container");
+        assert_eq!(count(&log, "web-1"), [2]);
+        // A different message is a different event.
+        record(&mut log, 61, "web-1", "Back-off pulling image");
+        assert_eq!(count(&log, "web-1"), [2, 1]);
+        // Past the fold window the repeat is a new event.
+        record(&mut log, 61 + 601, "web-1", "Back-off pulling image");
+        assert_eq!(count(&log, "web-1"), [2, 1, 1]);
+        // An hour after their last occurrence, events are gone.
+        record(&mut log, 61 + 601 + 3601, "web-2", "Back-off pulling image");
+        assert_eq!(count(&log, "web-1"), Vec::<u32>::new());
+    }
+
+    /// Thousands of events coming and going (pods of many rollouts): the index of latest
+    /// events is rebuilt along the way and repeats still fold onto the live event.
+    #[test]
+    fn folding_survives_the_index_being_rebuilt() {
+        let mut log = EventLog::default();
+        for i in 0..20_000u64 {
+            record(&mut log, i, &format!("web-{i}"), "Started container web");
+            record(&mut log, i, "steady", &format!("tick {}", i / 500));
+        }
+        // An hour of pods, give or take the 500 s a folded event in front of them lives longer.
+        assert!(log.iter().count() <= 3600 + 500 + 20, "expired events are dropped");
+        assert!(log.latest.len() <= 2 * log.events.len() + 64);
+        // Each message repeated 500 times in a row, all of them folded.
+        let steady = count(&log, "steady");
+        assert!(steady.len() >= 7, "{steady:?}");
+        assert!(steady.iter().all(|&c| c == 500), "{steady:?}");
     }
 }
