@@ -166,14 +166,22 @@ mod tests {
     }
 
     fn count(log: &EventLog, pod: &str) -> Vec<u32> {
-        log.iter().filter(|e| e.name == pod).map(|e| e.count).collect()
+        log.iter()
+            .filter(|e| e.name == pod)
+            .map(|e| e.count)
+            .collect()
     }
 
     #[test]
     fn repeats_fold_within_the_window_and_expire_after_the_ttl() {
         let mut log = EventLog::default();
         record(&mut log, 0, "web-1", "Back-off restarting failed container");
-        record(&mut log, 60, "web-1", "Back-off restarting failed container");
+        record(
+            &mut log,
+            60,
+            "web-1",
+            "Back-off restarting failed container",
+        );
         assert_eq!(count(&log, "web-1"), [2]);
         // A different message is a different event.
         record(&mut log, 61, "web-1", "Back-off pulling image");
@@ -196,7 +204,10 @@ mod tests {
             record(&mut log, i, "steady", &format!("tick {}", i / 500));
         }
         // An hour of pods, give or take the 500 s a folded event in front of them lives longer.
-        assert!(log.iter().count() <= 3600 + 500 + 20, "expired events are dropped");
+        assert!(
+            log.iter().count() <= 3600 + 500 + 20,
+            "expired events are dropped"
+        );
         assert!(log.latest.len() <= 2 * log.events.len() + 64);
         // Each message repeated 500 times in a row, all of them folded.
         let steady = count(&log, "steady");

@@ -285,9 +285,9 @@ impl Sim {
         if pod.timer_generation != generation {
             return;
         }
-        let key = &(pod.meta.namespace.clone(), pod.meta.name.clone());
-        let rs_key = (key.0.clone(), pod.owner.clone());
         if pod.gone_at.is_some_and(|g| g <= now) {
+            let key = &(pod.meta.namespace.clone(), pod.meta.name.clone());
+            let rs_key = (key.0.clone(), pod.owner.clone());
             self.pods.remove(&id);
             self.pod_names.remove(key);
             if let Some(rs) = self.replicasets.get_mut(&rs_key) {
@@ -305,9 +305,13 @@ impl Sim {
             );
             return;
         }
+        // Most wakes change nothing worth an event or a trace line: names are copied only
+        // when one is written.
         let mut notes: Vec<(&'static str, String)> = Vec::new();
         let terminating = pod.meta.deleting.is_some();
-        let ip = pod.ip.clone();
+        let ip = &pod.ip;
+        let pod_name = &pod.meta.name;
+        let namespace = &pod.meta.namespace;
         for (i, c) in pod.containers.iter_mut().enumerate() {
             while let Some((at, _)) = c.plan.first() {
                 if *at > now || terminating {
@@ -362,14 +366,14 @@ impl Sim {
                                     "back-off {}s restarting failed container={} pod={}",
                                     delay / SECOND,
                                     c.name,
-                                    key.1
+                                    pod_name
                                 ),
                             };
                             notes.push((
                                 "BackOff",
                                 format!(
                                     "Back-off restarting failed container {} in pod {}_{}",
-                                    c.name, key.1, key.0
+                                    c.name, pod_name, namespace
                                 ),
                             ));
                         }
@@ -379,7 +383,7 @@ impl Sim {
                         c.restarts += 1;
                         c.state = State::Running { since: at };
                         let spec = &pod.template.containers[i];
-                        c.plan = plan(spec, &c.profile, at, &ip);
+                        c.plan = plan(spec, &c.profile, at, ip);
                         notes.push(("Started", format!("Started container {}", c.name)));
                     }
                 }
@@ -402,6 +406,15 @@ impl Sim {
         let next = if terminating { pod.gone_at } else { next };
         pod.timer_generation += 1;
         let next_generation = pod.timer_generation;
+        if let Some(at) = next {
+            self.schedule(at, Wake::Pod(id, next_generation));
+        }
+        if notes.is_empty() && !changed {
+            return;
+        }
+        let pod = &self.pods[&id];
+        let key = &(pod.meta.namespace.clone(), pod.meta.name.clone());
+        let rs_key = (key.0.clone(), pod.owner.clone());
         for (reason, message) in notes {
             self.event(Kind::Pod, &key.0, &key.1, reason, message);
         }
@@ -412,9 +425,6 @@ impl Sim {
                 || json!({"ns": key.0, "pod": key.1, "state": if ready {"ready"} else {"unready"}}),
             );
             self.dirty_replicasets.insert(rs_key);
-        }
-        if let Some(at) = next {
-            self.schedule(at, Wake::Pod(id, next_generation));
         }
     }
 
