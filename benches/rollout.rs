@@ -6,21 +6,15 @@
 //!
 //! Run with `cargo bench --bench rollout` (add `-- quick` for a short run).
 
-use rollplay_engine::backend::ClusterBackend;
-use rollplay_engine::backend::sim::SimBackend;
 use rollplay_engine::manifest::{load_text, validate_all};
 use rollplay_engine::rollout::status;
-use rollplay_engine::script::output::Silent;
-use rollplay_engine::script::{Playbook, RunOptions, run};
-use rollplay_engine::sim::{Profiles, Sim};
+use rollplay_engine::script::Playbook;
+use rollplay_engine::sim::Sim;
 use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The same allocator as the `rollplay` binary.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod common;
 
 const DEPLOYMENT: &str = "apiVersion: apps/v1
 kind: Deployment
@@ -90,11 +84,7 @@ fn engine_rollouts(budget: Duration, count: Option<u64>, verbose: bool) -> (u64,
 /// (b) Whole `rolling` playbook runs per second through Rhai, in process. `cold`: the parsed
 /// manifests and the compiled playbook are forgotten before each run, as in a fresh process.
 fn playbook_runs(budget: Duration, cold: bool, count: Option<u64>) -> (u64, f64) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = common::runtime();
     let playbook = Playbook::resolve("rolling").expect("built in");
     let start = Instant::now();
     let mut n = 0u64;
@@ -104,25 +94,15 @@ fn playbook_runs(budget: Duration, cold: bool, count: Option<u64>) -> (u64, f64)
             rollplay_engine::manifest::clear_cache();
             rollplay_engine::script::runner::clear_cache();
         }
-        let backend = Arc::new(SimBackend::new(n, Profiles::default()));
-        let options = RunOptions {
-            namespace: "default".into(),
-            params: [
-                ("manifests".to_string(), "examples/k8s".to_string()),
-                (
-                    "image".to_string(),
-                    "ghcr.io/rollplay-demo/web:1.1.0".to_string(),
-                ),
-            ]
-            .into(),
-            timeout: None,
-            output: Arc::new(Silent),
-            assume_yes: true,
-            ask: None,
-            cancel: Default::default(),
-        };
-        let report = runtime.block_on(run(backend as Arc<dyn ClusterBackend>, &playbook, options));
-        assert!(report.ok, "{:?}", report.error);
+        common::run_playbook(
+            &runtime,
+            &playbook,
+            &[
+                ("manifests", "examples/k8s"),
+                ("image", "ghcr.io/rollplay-demo/web:1.1.0"),
+            ],
+            n,
+        );
     }
     (n, n as f64 / start.elapsed().as_secs_f64())
 }

@@ -5,22 +5,16 @@
 //!
 //! Run with `cargo bench --bench traffic` (add `-- quick` for a short run, `only=e` for one).
 
-use rollplay_engine::backend::ClusterBackend;
-use rollplay_engine::backend::sim::SimBackend;
 use rollplay_engine::manifest::{load_text, validate_all};
-use rollplay_engine::script::output::Silent;
-use rollplay_engine::script::{Playbook, RunOptions, run};
+use rollplay_engine::script::Playbook;
+use rollplay_engine::sim::Sim;
 use rollplay_engine::sim::time::SECOND;
 use rollplay_engine::sim::traffic::Rate;
-use rollplay_engine::sim::{Profiles, Sim};
 use rollplay_engine::stats::{Options, mann_whitney};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The same allocator as the `rollplay` binary.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod common;
 
 /// Ten pods at 200 req/s use 40 % of their CPU request: the autoscaler runs every 15 s and
 /// holds them at its minimum of 10.
@@ -84,26 +78,11 @@ fn virtual_seconds_per_second(budget: Duration) -> (f64, f64, usize) {
 
 /// (f) The whole default grid of `autoscale-tuning` against examples/k8s, in process.
 fn tuning_grid() -> (Duration, usize) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = common::runtime();
     let playbook = Playbook::resolve("autoscale-tuning").expect("built in");
-    let options = RunOptions {
-        namespace: "default".into(),
-        params: [("manifests".to_string(), "examples/k8s".to_string())].into(),
-        timeout: None,
-        output: Arc::new(Silent),
-        assume_yes: true,
-        ask: None,
-        cancel: Default::default(),
-    };
-    let backend = Arc::new(SimBackend::new(1, Profiles::default()));
     let start = Instant::now();
-    let report = runtime.block_on(run(backend as Arc<dyn ClusterBackend>, &playbook, options));
+    let report = common::run_playbook(&runtime, &playbook, &[("manifests", "examples/k8s")], 1);
     let took = start.elapsed();
-    assert!(report.ok, "{:?}", report.error);
     let tried = report.result["settings_tried"].as_u64().unwrap_or(0) as usize;
     (took, tried)
 }

@@ -241,3 +241,22 @@ fn sparse_traffic_is_inconclusive_and_gives_up_after_the_retries() {
     assert_eq!(steps.len(), 1);
     assert_eq!(steps[0]["at_seconds"], 3.0 * 60.0, "{steps:?}");
 }
+
+/// A 30 s step holds 6 five-second intervals, fewer than the judge's 10: each step is
+/// inconclusive once, waits another interval and is judged on the whole minute, which passes.
+/// (`pause` is another name for `interval`.)
+#[test]
+fn short_steps_wait_for_enough_samples_instead_of_failing() {
+    let (code, report, _) = canary("short-steps", &images("{}", "{}"), &["--set", "pause=30s"]);
+    assert_eq!(code, 0, "{report:#}");
+    let r = &report["result"];
+    let at: Vec<f64> = r["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["at_seconds"].as_f64().unwrap())
+        .collect();
+    assert_eq!(at, [60.0, 120.0, 180.0]);
+    assert_eq!(r["promotion_started_after_seconds"], 180.0);
+    assert_eq!(report["warnings"], serde_json::json!([]));
+}

@@ -1,0 +1,47 @@
+//! What the benchmarks share: the binary's allocator, a runtime like the CLI's, and running a
+//! built-in playbook in process on a fresh simulator.
+
+use rollplay_engine::backend::ClusterBackend;
+use rollplay_engine::backend::sim::SimBackend;
+use rollplay_engine::script::output::Silent;
+use rollplay_engine::script::{Playbook, RunOptions, RunReport, run};
+use rollplay_engine::sim::Profiles;
+use std::sync::Arc;
+
+/// The same allocator as the `rollplay` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// One worker thread: the script runs on a blocking thread beside it.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs `playbook` with `--set` parameters on a fresh simulator with this seed; it must succeed.
+pub fn run_playbook(
+    runtime: &tokio::runtime::Runtime,
+    playbook: &Playbook,
+    params: &[(&str, &str)],
+    seed: u64,
+) -> RunReport {
+    let backend = Arc::new(SimBackend::new(seed, Profiles::default()));
+    let options = RunOptions {
+        namespace: "default".into(),
+        params: params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        timeout: None,
+        output: Arc::new(Silent),
+        assume_yes: true,
+        ask: None,
+        cancel: Default::default(),
+    };
+    let report = runtime.block_on(run(backend as Arc<dyn ClusterBackend>, playbook, options));
+    assert!(report.ok, "{} failed: {:?}", playbook.name, report.error);
+    report
+}
