@@ -7,8 +7,8 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-fn blue_green(extra: &[&str]) -> (i32, Value, Vec<Value>) {
-    let dir = scratch(&format!("blue-green-{}", extra.len()));
+fn blue_green(test: &str, extra: &[&str]) -> (i32, Value, Vec<Value>) {
+    let dir = scratch(&format!("blue-green-run-{test}"));
     let trace = dir.join("trace.jsonl").display().to_string();
     let image = new_image_arg();
     let mut args = vec![
@@ -41,7 +41,7 @@ fn service_snapshots(trace: &[Value]) -> Vec<&Value> {
 
 #[test]
 fn a_good_image_switches_the_service_and_keeps_blue_at_zero() {
-    let (code, report, trace) = blue_green(&[]);
+    let (code, report, trace) = blue_green("good", &[]);
     assert_eq!(code, 0, "{report:#}");
     let r = &report["result"];
     assert_eq!(
@@ -109,7 +109,8 @@ fn a_good_image_switches_the_service_and_keeps_blue_at_zero() {
 #[test]
 fn a_never_ready_green_leaves_the_selector_on_blue_and_green_at_zero() {
     let profiles = new_image_profile("blue-green-never-ready", "{ready: false}");
-    let (code, report, trace) = blue_green(&["--sim", &profiles, "--set", "timeout=3m"]);
+    let (code, report, trace) =
+        blue_green("never-ready", &["--sim", &profiles, "--set", "timeout=3m"]);
     assert_eq!(code, 1, "{report:#}");
     let message = report["error"]["message"].as_str().unwrap();
     assert!(
@@ -137,4 +138,53 @@ fn a_never_ready_green_leaves_the_selector_on_blue_and_green_at_zero() {
             .iter()
             .any(|a| a["action"] == "switch_selector")
     );
+}
+
+/// Green passes its smoke check, takes the traffic, then crashes 90 s after its start, inside
+/// `scale_down_delay`: the selector goes straight back to blue, which is still running, and
+/// the autoscaler follows; green ends at 0 and the run fails.
+#[test]
+fn green_faltering_after_the_switch_switches_straight_back_to_blue() {
+    let profiles = new_image_profile("blue-green-crash-profile", "{crash_after_seconds: 90}");
+    let (code, report, trace) = blue_green(
+        "falters",
+        &["--sim", &profiles, "--set", "scale_down_delay=2m"],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    let message = report["error"]["message"].as_str().unwrap();
+    assert!(message.contains("faltered after the switch"), "{message}");
+    let switches: Vec<&Value> = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "switch_selector")
+        .collect();
+    assert_eq!(switches.len(), 3, "pin blue, green, back to blue");
+    let snaps = service_snapshots(&trace);
+    let last = snaps.last().unwrap();
+    assert!(
+        last["selector"].get("rollplay.dev/colour").is_none(),
+        "{last}"
+    );
+    assert!(last["ready"].as_u64() >= Some(3), "{last}");
+    let first_ready = snaps
+        .iter()
+        .position(|s| s["ready"].as_u64() > Some(0))
+        .expect("web became ready");
+    for s in &snaps[first_ready..] {
+        assert!(s["ready"].as_u64() > Some(0), "zero ready endpoints at {s}");
+    }
+    let state = report["state"].as_array().unwrap();
+    let green = state
+        .iter()
+        .find(|s| s["object"] == "deployment/web-green")
+        .unwrap();
+    assert_eq!(green["replicas"], 0);
+    let autoscaler_moves = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["object"] == "horizontalpodautoscaler/web" && a["action"] == "apply")
+        .count();
+    assert_eq!(autoscaler_moves, 3, "created, to green, back to blue");
 }
