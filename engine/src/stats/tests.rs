@@ -3,7 +3,6 @@
 //! canary judge relies on at the edges: ties, tiny, identical, constant and empty samples.
 
 use super::*;
-use std::time::Instant;
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol * b.abs().max(1.0)
@@ -272,43 +271,6 @@ fn stats_kayenta_shortcuts_for_identical_and_constant_data() {
     };
     let j = cles.classify(&[0.0; 30], &canary).unwrap();
     assert!(close(j.effect.unwrap(), 0.8333333333333334, 1e-12), "{j:?}");
-}
-
-/// `cargo test --release -p rollplay-engine --lib stats -- --ignored --nocapture`
-#[test]
-#[ignore = "timing, run by hand in release mode"]
-fn stats_time_two_samples_of_a_thousand() {
-    let control: Vec<f64> = noise(5, 1000).iter().map(|z| 200.0 + 15.0 * z).collect();
-    let canary: Vec<f64> = noise(6, 1000).iter().map(|z| 206.0 + 15.0 * z).collect();
-    let rounds = 200;
-    let start = Instant::now();
-    let mut sink = 0.0;
-    for _ in 0..rounds {
-        sink += test(&control, &canary, two_sided(0.95)).estimate;
-    }
-    let per_call = start.elapsed() / rounds;
-    println!("mann_whitney with estimate and interval, 2 x 1000 samples: {per_call:?} per call");
-    let start = Instant::now();
-    for _ in 0..rounds {
-        sink += Kayenta::default().classify(&control, &canary).unwrap().band;
-    }
-    println!(
-        "kayenta classify, 2 x 1000 samples: {:?} per call",
-        start.elapsed() / rounds
-    );
-    let (mut x, mut y) = (canary.clone(), control.clone());
-    x.sort_by(f64::total_cmp);
-    y.sort_by(f64::total_cmp);
-    let d = super::pairwise::Differences::new(&x, &y);
-    let start = Instant::now();
-    for _ in 0..rounds {
-        sink += d.kth(500_000);
-    }
-    println!(
-        "one order statistic of 10^6 differences: {:?}",
-        start.elapsed() / rounds
-    );
-    assert!(sink.is_finite());
 }
 
 fn large_x() -> Vec<f64> {
