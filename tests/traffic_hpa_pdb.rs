@@ -178,3 +178,90 @@ fn a_drain_waits_for_the_disruption_budget() {
     assert_eq!(after.len(), 2);
     assert!(!after.contains(&node), "{after:?}");
 }
+
+/// HPA-1: one sync every 15 s per autoscaler, also for one deleted and created again (the
+/// first one's syncs stop). Pods without CPU requests make every sync record the same
+/// warning, so the event's count is the number of syncs.
+#[test]
+fn a_re_created_autoscaler_syncs_once_every_fifteen_seconds() {
+    let r = result(
+        "hpa-recreated",
+        r#"
+        let app = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "web:1"}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+`;
+        let hpa = `
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 10
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]
+`;
+        apply(app);
+        wait_ready("web");
+        sleep("20s");
+        apply(hpa);
+        sleep("5s");
+        delete("hpa", "web");
+        apply(hpa);
+        sleep("60s");
+        events("hpa/web").filter(|e| e.message.contains("missing request for cpu"))
+            .map(|e| e.count).reduce(|sum, c| sum + c, 0)
+        "#,
+        &[],
+    );
+    // The first autoscaler's sync at creation, then the second's at 0, 15, 30, 45 and 60 s.
+    assert_eq!(r, 6);
+}
+
+/// kubectl drain waits for evicted pods to be gone within its timeout; a pod still shutting
+/// down at the timeout fails the drain with kubectl's text.
+#[test]
+fn a_drain_times_out_while_a_pod_is_still_terminating() {
+    let (code, report) = script(
+        "drain-terminating",
+        r#"
+        sim_image("web:slow", #{shutdown_seconds: 120});
+        apply(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 300
+      containers: [{name: web, image: "web:slow"}]
+`);
+        wait_ready("web");
+        drain(pods("web")[0].node, "30s")
+        "#,
+        &[],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    let message = report["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("to terminate: timed out waiting for the condition"),
+        "{message}"
+    );
+    assert!(message.contains("stays cordoned"), "{message}");
+}

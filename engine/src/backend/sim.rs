@@ -498,22 +498,35 @@ impl ClusterBackend for SimBackend {
             self.advance(now + DRAIN_RETRY, cancel, &format!("drain({node})"))
                 .await?;
         }
-        // kubectl waits until the evicted pods are deleted.
+        // kubectl waits until the evicted pods are deleted, within the same timeout.
         loop {
             let (left, now, next) = {
                 let sim = self.sim();
-                let left = gone_wait
+                let left: Vec<(String, String)> = gone_wait
                     .iter()
                     .filter(|(ns, p)| sim.get(Kind::Pod, ns, p).is_some())
-                    .count();
+                    .cloned()
+                    .collect();
                 (
                     left,
                     sim.now(),
                     sim.next_wake().unwrap_or(deadline).min(deadline),
                 )
             };
-            if left == 0 || now >= deadline {
+            if left.is_empty() {
                 break;
+            }
+            if now >= deadline {
+                let (ns, pod) = &left[0];
+                return Err(Error::Timeout {
+                    object,
+                    target: TARGET.into(),
+                    after: format_duration(timeout),
+                    last: format!(
+                        "{}; node/{node} stays cordoned",
+                        crate::pdb::termination_timeout_error(ns, pod)
+                    ),
+                });
             }
             self.advance(next.max(now + 1), cancel, &format!("drain({node})"))
                 .await?;

@@ -65,6 +65,13 @@ pub fn timeout_error(namespace: &str, pod: &str, timeout: SimTime) -> String {
     )
 }
 
+/// kubectl's error when an evicted pod is still terminating at the drain's timeout.
+pub fn termination_timeout_error(namespace: &str, pod: &str) -> String {
+    format!(
+        "error when waiting for pod {pod:?} in namespace {namespace:?} to terminate: timed out waiting for the condition"
+    )
+}
+
 /// A duration as Go's `time.Duration` prints it: `1m0s`, `1h0m0s`, `1.5s`, `300ms`.
 fn go_duration(ms: SimTime) -> String {
     if ms == 0 {

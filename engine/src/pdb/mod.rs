@@ -29,7 +29,7 @@ mod tests;
 
 pub use drain::{
     DRAIN_DELETE_POLL, DRAIN_RETRY, DrainStep, drain_step, evicted_line, evicting_line,
-    next_attempt, timeout_error,
+    next_attempt, termination_timeout_error, timeout_error,
 };
 pub use eviction::{
     BUDGET_VIOLATION, BudgetDecrement, BudgetView, DISRUPTION_BUDGET_CAUSE, DISRUPTION_TARGET,

@@ -19,6 +19,8 @@ pub struct Autoscaler {
     pub status: Value,
     /// Rescales written so far.
     pub rescales: u32,
+    /// Which creation of this name it is: syncs scheduled for an earlier one are dropped.
+    pub incarnation: u64,
 }
 
 impl Sim {
@@ -29,6 +31,8 @@ impl Sim {
         match self.autoscalers.get_mut(&k) {
             Some(a) => a.spec = spec,
             None => {
+                self.timer_seq += 1;
+                let incarnation = self.timer_seq;
                 self.autoscalers.insert(
                     k.clone(),
                     Autoscaler {
@@ -36,9 +40,10 @@ impl Sim {
                         state: HpaState::default(),
                         status: json!({"currentReplicas": 0, "desiredReplicas": 0}),
                         rescales: 0,
+                        incarnation,
                     },
                 );
-                self.schedule(self.now, Wake::Autoscaler(k));
+                self.schedule(self.now, Wake::Autoscaler(k, incarnation));
             }
         }
     }
@@ -48,8 +53,12 @@ impl Sim {
     }
 
     /// One sync of an autoscaler, then the next in 15 s.
-    pub(super) fn sync_autoscaler(&mut self, k: &Key) {
-        let Some(autoscaler) = self.autoscalers.get(k) else {
+    pub(super) fn sync_autoscaler(&mut self, k: &Key, incarnation: u64) {
+        let Some(autoscaler) = self
+            .autoscalers
+            .get(k)
+            .filter(|a| a.incarnation == incarnation)
+        else {
             return;
         };
         let spec = autoscaler.spec.clone();
@@ -80,18 +89,13 @@ impl Sim {
             Some(decision) => self.write_decision(k, &dk, &spec, decision),
             None => {
                 let message = format!(
-                    "the HPA controller was unable to get the target's current scale: {} \"{target}\" not found",
-                    spec.scale_target_ref.kind.to_ascii_lowercase()
+                    "the HPA controller was unable to get the target's current scale: {}.apps \"{target}\" not found",
+                    spec.scale_target_ref.kind.to_ascii_lowercase() + "s"
                 );
-                if let Some(a) = self.autoscalers.get_mut(k) {
-                    a.status["conditions"] = json!([{
-                        "type": "AbleToScale", "status": "False", "reason": "FailedGetScale",
-                        "message": message, "lastTransitionTime": rfc3339(now),
-                    }]);
-                }
+                self.failed_get_scale(k, message);
             }
         }
-        self.schedule(now + period, Wake::Autoscaler(k.clone()));
+        self.schedule(now + period, Wake::Autoscaler(k.clone(), incarnation));
     }
 
     fn write_decision(&mut self, k: &Key, dk: &Key, spec: &HpaSpec, decision: Decision) {
@@ -100,6 +104,12 @@ impl Sim {
             .deployments
             .get(dk)
             .map(|d| d.spec.replicas)
+            .unwrap_or(0);
+        // The status reports the replicas the sync started from, as the controller's does.
+        let replicas_at_sync = self
+            .deployments
+            .get(dk)
+            .map(|d| d.status.replicas)
             .unwrap_or(0);
         if decision.rescale && decision.desired_replicas as i32 != current {
             let desired = decision.desired_replicas as i32;
@@ -121,16 +131,11 @@ impl Sim {
                 event.message.clone(),
             );
         }
-        let replicas_now = self
-            .deployments
-            .get(dk)
-            .map(|d| d.status.replicas)
-            .unwrap_or(0);
         let Some(a) = self.autoscalers.get_mut(k) else {
             return;
         };
         let previous = a.status.get("conditions").cloned().unwrap_or(json!([]));
-        let conditions: Vec<Value> = decision
+        let updated: Vec<Value> = decision
             .conditions
             .iter()
             .map(|c| {
@@ -145,6 +150,7 @@ impl Sim {
                 json!({"type": kind, "status": status, "reason": c.reason, "message": c.message, "lastTransitionTime": since})
             })
             .collect();
+        let conditions = merge_conditions(&previous, updated);
         let metrics: Vec<Value> = spec
             .metrics
             .iter()
@@ -152,7 +158,7 @@ impl Sim {
             .filter_map(|(m, v)| v.as_ref().map(|v| current_metric(m, v)))
             .collect();
         let mut status = json!({
-            "currentReplicas": replicas_now,
+            "currentReplicas": replicas_at_sync,
             "desiredReplicas": decision.desired_replicas,
             "currentMetrics": metrics,
             "conditions": conditions,
@@ -166,6 +172,36 @@ impl Sim {
             status["lastScaleTime"] = t;
         }
         a.status = status;
+    }
+
+    /// The status of a target that cannot be scaled: AbleToScale False; the other conditions
+    /// stay as they were (HPA-15).
+    fn failed_get_scale(&mut self, k: &Key, message: String) {
+        let now = self.now;
+        let Some(a) = self.autoscalers.get_mut(k) else {
+            return;
+        };
+        let previous = a.status.get("conditions").cloned().unwrap_or(json!([]));
+        let since = previous
+            .as_array()
+            .and_then(|p| {
+                p.iter()
+                    .find(|o| o["type"] == "AbleToScale" && o["status"] == "False")
+            })
+            .and_then(|o| o.get("lastTransitionTime").cloned())
+            .unwrap_or_else(|| Value::from(rfc3339(now)));
+        let failed = json!({
+            "type": "AbleToScale", "status": "False", "reason": "FailedGetScale",
+            "message": message, "lastTransitionTime": since,
+        });
+        a.status["conditions"] = Value::Array(merge_conditions(&previous, vec![failed]));
+        self.event(
+            Kind::HorizontalPodAutoscaler,
+            &k.0,
+            &k.1,
+            "FailedGetScale",
+            message,
+        );
     }
 
     /// What the metrics APIs answer for one metric: pod samples of CPU and memory from the
@@ -292,4 +328,27 @@ fn quantity(milli: i64) -> String {
     } else {
         format!("{milli}m")
     }
+}
+
+/// The conditions a sync set replace those of their type; the others are kept (the controller
+/// updates `status.conditions` in place), in the API's order.
+fn merge_conditions(previous: &Value, updated: Vec<Value>) -> Vec<Value> {
+    const ORDER: [&str; 3] = ["AbleToScale", "ScalingActive", "ScalingLimited"];
+    let mut all: Vec<Value> = previous
+        .as_array()
+        .map(|p| {
+            p.iter()
+                .filter(|o| !updated.iter().any(|u| u["type"] == o["type"]))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    all.extend(updated);
+    all.sort_by_key(|c| {
+        ORDER
+            .iter()
+            .position(|t| c["type"] == *t)
+            .unwrap_or(ORDER.len())
+    });
+    all
 }

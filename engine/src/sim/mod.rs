@@ -70,7 +70,9 @@ enum Wake {
     /// The end of a traffic sampling interval.
     Traffic,
     /// A HorizontalPodAutoscaler's sync (every 15 s, HPA-1).
-    Autoscaler(Key),
+    /// An autoscaler's sync, for the incarnation of that name with this number (a deleted and
+    /// re-created autoscaler starts a new chain of syncs; the old one stops).
+    Autoscaler(Key, u64),
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -241,7 +243,7 @@ impl Sim {
                 self.dirty_deployments.insert(key);
             }
             Wake::Traffic => self.traffic_tick(),
-            Wake::Autoscaler(key) => self.sync_autoscaler(&key),
+            Wake::Autoscaler(key, incarnation) => self.sync_autoscaler(&key, incarnation),
         }
     }
 
