@@ -55,22 +55,33 @@ impl Sim {
                     .all(|(k, v)| p.meta.labels.get(k) == Some(v))
             })
             .filter_map(|p| {
-                let facts = PodFacts {
-                    terminal: false,
-                    has_ip: true,
-                    containers_ready: p.containers.iter().all(|c| c.ready),
-                    // The simulator has no controller owning readiness gates: they count as passed.
-                    gates_ready: true,
-                    deleting: p.meta.deleting.is_some(),
-                };
-                endpoints::conditions(&facts, svc.publish_not_ready).map(|conditions| Endpoint {
-                    pod: p.meta.name.clone(),
-                    ip: p.ip.clone(),
-                    conditions,
-                })
+                self.endpoint_conditions(p, svc.publish_not_ready)
+                    .map(|conditions| Endpoint {
+                        pod: p.meta.name.clone(),
+                        ip: p.ip.clone(),
+                        conditions,
+                    })
             })
             .collect();
         Some(list)
+    }
+
+    /// A pod's endpoint conditions in a Service's slices, or None when it is not listed
+    /// (SVC-1): what `endpoints()` shows and where simulated traffic goes.
+    pub(super) fn endpoint_conditions(
+        &self,
+        p: &super::pod::Pod,
+        publish_not_ready: bool,
+    ) -> Option<endpoints::Conditions> {
+        let facts = PodFacts {
+            terminal: false,
+            has_ip: true,
+            containers_ready: p.containers.iter().all(|c| c.ready),
+            // The simulator has no controller owning readiness gates: they count as passed.
+            gates_ready: true,
+            deleting: p.meta.deleting.is_some(),
+        };
+        endpoints::conditions(&facts, publish_not_ready)
     }
 
     /// Records each Service's endpoint counts in the trace when they change.

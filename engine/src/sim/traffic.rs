@@ -79,8 +79,9 @@ impl Rate {
 /// The traffic settings and samples of a simulator.
 pub struct Traffic {
     pub draws: Draws,
-    /// Rates set with `sim_traffic`, with the instant their points count from.
-    pub set: BTreeMap<Key, (Rate, SimTime)>,
+    /// Rates set with `sim_traffic`, with the instant their points count from: the latest
+    /// and the one before it, so an interval a change falls in gets each for its part.
+    pub set: BTreeMap<Key, Vec<(Rate, SimTime)>>,
     /// Rates from the profile file, by `name` or `namespace/name`; points count from time 0.
     pub profile: BTreeMap<String, Rate>,
     pub armed: bool,
@@ -100,8 +101,12 @@ impl Traffic {
 
     /// The rate of a Service at `now`.
     pub fn rate(&self, service: &Key, now: SimTime) -> f64 {
-        if let Some((rate, since)) = self.set.get(service) {
-            return rate.at(now.saturating_sub(*since) as f64 / 1000.0);
+        if let Some((rate, since)) = self
+            .set
+            .get(service)
+            .and_then(|settings| settings.iter().rev().find(|(_, since)| *since <= now))
+        {
+            return rate.at((now - since) as f64 / 1000.0);
         }
         let qualified = format!("{}/{}", service.0, service.1);
         match self
@@ -112,6 +117,18 @@ impl Traffic {
             Some(rate) => rate.at(now as f64 / 1000.0),
             None => DEFAULT_RPS,
         }
+    }
+
+    /// The mean rate over `[from, to)`, by the midpoints of one-second steps: exact for
+    /// constant rates and for load points on whole seconds, and a change made mid-interval
+    /// counts only from when it was made.
+    pub fn mean_rate(&self, service: &Key, from: SimTime, to: SimTime) -> f64 {
+        let steps = (to.saturating_sub(from)).div_ceil(SECOND).max(1);
+        let width = (to - from) as f64 / steps as f64;
+        (0..steps)
+            .map(|i| self.rate(service, from + ((i as f64 + 0.5) * width) as SimTime))
+            .sum::<f64>()
+            / steps as f64
     }
 }
 
@@ -124,9 +141,16 @@ impl Sim {
         rate: Rate,
     ) -> Result<(), String> {
         rate.check()?;
-        self.traffic
+        let settings = self
+            .traffic
             .set
-            .insert(super::key(namespace, service), (rate, self.now));
+            .entry(super::key(namespace, service))
+            .or_default();
+        settings.retain(|(_, since)| *since < self.now);
+        settings.push((rate, self.now));
+        if settings.len() > 2 {
+            settings.remove(0);
+        }
         self.arm_traffic();
         Ok(())
     }
@@ -147,40 +171,60 @@ impl Sim {
     pub(super) fn traffic_tick(&mut self) {
         let now = self.now;
         let seconds = TICK as f64 / 1000.0;
-        let mut offered: BTreeMap<PodId, f64> = BTreeMap::new();
+        // Per pod: requests per second while it serves, and the share of the interval it does.
+        let mut offered: BTreeMap<PodId, (f64, f64)> = BTreeMap::new();
         let mut unserved = Vec::new();
         for (key, svc) in &self.services {
-            let rate = self.traffic.rate(key, now);
+            let rate = self.traffic.mean_rate(key, now.saturating_sub(TICK), now);
             let Some(selector) = &svc.selector else {
                 continue;
             };
             if rate <= 0.0 {
                 continue;
             }
-            let selected = self.pods.iter().filter(|(_, p)| {
-                p.meta.namespace == key.0
-                    && selector
-                        .iter()
-                        .all(|(k, v)| p.meta.labels.get(k) == Some(v))
-            });
-            // SVC-3: ready endpoints; else serving terminating ones; else the request fails.
-            let mut ready = Vec::new();
-            let mut terminating = Vec::new();
-            for (id, p) in selected {
-                if p.ready && p.meta.deleting.is_none() {
-                    ready.push(*id);
-                } else if p.ready {
-                    terminating.push(*id);
-                }
+            // SVC-1, SVC-3: the endpoints `endpoints()` lists, and of those the ones kube-proxy
+            // sends new connections to.
+            let endpoints: Vec<(PodId, super::endpoints::Conditions)> = self
+                .pods
+                .iter()
+                .filter(|(_, p)| {
+                    p.meta.namespace == key.0
+                        && selector
+                            .iter()
+                            .all(|(k, v)| p.meta.labels.get(k) == Some(v))
+                })
+                .filter_map(|(id, p)| {
+                    self.endpoint_conditions(p, svc.publish_not_ready)
+                        .map(|c| (*id, c))
+                })
+                .collect();
+            let targets = super::endpoints::proxy_targets(&endpoints);
+            // A pod that turned ready during the interval serves from then on; before the
+            // first one did, requests found no endpoint.
+            let fractions: Vec<f64> = targets
+                .iter()
+                .map(|id| {
+                    let p = &self.pods[id];
+                    if p.ready && p.meta.deleting.is_none() {
+                        let since = p.ready_since.max(now.saturating_sub(TICK));
+                        ((now - since) as f64 / TICK as f64).clamp(0.0, 1.0)
+                    } else {
+                        1.0
+                    }
+                })
+                .collect();
+            let covered = fractions.iter().copied().fold(0.0, f64::max);
+            let weight: f64 = fractions.iter().sum();
+            if covered < 1.0 {
+                unserved.push((key.clone(), (rate * seconds * (1.0 - covered)).round() as u64));
             }
-            let targets = if ready.is_empty() { terminating } else { ready };
-            if targets.is_empty() {
-                unserved.push((key.clone(), (rate * seconds).round() as u64));
+            if weight <= 0.0 {
                 continue;
             }
-            let share = rate / targets.len() as f64;
-            for id in targets {
-                *offered.entry(id).or_default() += share;
+            let share = rate * covered / weight;
+            for (id, fraction) in targets.into_iter().zip(fractions) {
+                let entry = offered.entry(id).or_insert((0.0, fraction));
+                entry.0 += share;
             }
         }
         let mut samples = Vec::with_capacity(self.pods.len());
@@ -214,24 +258,14 @@ impl Sim {
                     / 1000.0,
             };
             let served = match offered.get(id) {
-                Some(rps) => {
-                    // A pod that turned ready during the interval served only part of it.
-                    let since = pod.ready_since.max(now.saturating_sub(TICK));
-                    let fraction = (now - since) as f64 / TICK as f64;
-                    let fraction = if pod.ready {
-                        fraction.clamp(0.0, 1.0)
-                    } else {
-                        1.0
-                    };
-                    serve::serve(
-                        &first.profile,
-                        &resources,
-                        *rps,
-                        seconds,
-                        fraction,
-                        &mut self.traffic.draws,
-                    )
-                }
+                Some(&(rps, fraction)) => serve::serve(
+                    &first.profile,
+                    &resources,
+                    rps,
+                    seconds,
+                    fraction,
+                    &mut self.traffic.draws,
+                ),
                 None => serve::idle(&first.profile, &resources),
             };
             samples.push((*id, served));
