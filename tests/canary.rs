@@ -259,3 +259,50 @@ fn short_steps_wait_for_enough_samples_instead_of_failing() {
     assert_eq!(at, [80.0, 160.0, 240.0]);
     assert_eq!(r["promotion_started_after_seconds"], 240.0);
 }
+
+/// The canary passes its steps but stable's rolling update to the new image misses the
+/// timeout: stable is rolled back and the canary is removed too, nothing of the new version
+/// keeps serving.
+#[test]
+fn a_failed_promotion_rolls_stable_back_and_removes_the_canary() {
+    let (code, report, _) = canary(
+        "failed-promotion",
+        &images("{}", "{startup_seconds: 25}"),
+        &["--set", "timeout=40s"],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    let acts = actions(&report);
+    assert_eq!(
+        &acts[acts.len() - 3..],
+        [
+            "set_image deployment/web",
+            "rollback deployment/web",
+            "delete deployment/web-canary"
+        ],
+        "{acts:?}"
+    );
+    let state = report["state"].as_array().unwrap();
+    assert_eq!(state.len(), 1, "{state:?}");
+    assert_eq!(state[0]["images"], serde_json::json!([OLD_IMAGE]));
+}
+
+/// Policy values, parameters and containers that cannot work stop the run before anything is
+/// applied, with exit code 2.
+#[test]
+fn bad_input_is_refused_before_anything_changes() {
+    for (extra, says) in [
+        ("confidence=95", "confidence 95.0 must be between 0 and 1"),
+        ("container=nope", "has containers [\"web\"]"),
+        ("interval=2h", "over the hour of metrics"),
+    ] {
+        let (code, report, _) = canary(
+            &format!("bad-{}", extra.split('=').next().unwrap()),
+            &images("{}", "{}"),
+            &["--set", extra],
+        );
+        assert_eq!(code, 2, "{extra}: {report:#}");
+        assert_eq!(report["actions"], serde_json::json!([]), "{extra}");
+        let message = report["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{extra}: {message}");
+    }
+}

@@ -63,6 +63,7 @@ pub fn trace(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .expect("trace written")
         .lines()
+        .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).expect("trace line is JSON"))
         .collect()
 }

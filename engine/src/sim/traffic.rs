@@ -216,7 +216,10 @@ impl Sim {
             let covered = fractions.iter().copied().fold(0.0, f64::max);
             let weight: f64 = fractions.iter().sum();
             if covered < 1.0 {
-                unserved.push((key.clone(), (rate * seconds * (1.0 - covered)).round() as u64));
+                unserved.push((
+                    key.clone(),
+                    (rate * seconds * (1.0 - covered)).round() as u64,
+                ));
             }
             if weight <= 0.0 {
                 continue;
