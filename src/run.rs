@@ -205,8 +205,8 @@ pub fn main(args: RunArgs) -> ExitCode {
 
     if let Some(path) = &args.trace {
         let lines = backend.trace().unwrap_or_default();
-        let mut text = lines.join("\n");
-        text.push('\n');
+        // One JSON object per line; no lines at all when nothing happened.
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
         if let Err(e) = std::fs::write(path, text) {
             eprintln!("warning: cannot write the trace to {}: {e}", path.display());
         }

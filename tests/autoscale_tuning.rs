@@ -95,3 +95,21 @@ fn the_recommended_setting_meets_the_slo_in_replays_with_other_seeds() {
         );
     }
 }
+
+#[test]
+fn a_load_profile_that_is_not_numbers_is_bad_input() {
+    let (code, report) = run_json(&[
+        "run",
+        "autoscale-tuning",
+        "--set",
+        "manifests=examples/k8s",
+        "--set",
+        "load=0:110,600:lots",
+    ]);
+    assert_eq!(code, 2, "{report:#}");
+    let message = report["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("\"600:lots\" is not at_seconds:rps"),
+        "{message}"
+    );
+}

@@ -9,7 +9,8 @@ use serde_json::Value;
 
 fn blue_green(test: &str, extra: &[&str]) -> (i32, Value, Vec<Value>) {
     let dir = scratch(&format!("blue-green-run-{test}"));
-    let trace = dir.join("trace.jsonl").display().to_string();
+    let trace_path = dir.join("trace.jsonl");
+    let trace_arg = trace_path.display().to_string();
     let image = new_image_arg();
     let mut args = vec![
         "run",
@@ -19,16 +20,11 @@ fn blue_green(test: &str, extra: &[&str]) -> (i32, Value, Vec<Value>) {
         "--set",
         &image,
         "--trace",
-        &trace,
+        &trace_arg,
     ];
     args.extend_from_slice(extra);
     let (code, report) = run_json(&args);
-    let lines = std::fs::read_to_string(&trace)
-        .expect("trace written")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("trace line is JSON"))
-        .collect();
-    (code, report, lines)
+    (code, report, trace(&trace_path))
 }
 
 /// The Service `web`'s snapshots in the trace, in order.
@@ -68,6 +64,17 @@ fn a_good_image_switches_the_service_and_keeps_blue_at_zero() {
         snaps.last().unwrap()["selector"]["rollplay.dev/colour"],
         "green"
     );
+    // Until the switch only blue's pods (3, or 4 if its autoscaler adds one) take traffic:
+    // green is checked through its preview Service alone.
+    for s in snaps
+        .iter()
+        .filter(|s| s["selector"].get("rollplay.dev/colour").is_none())
+    {
+        assert!(
+            s["targets"].as_u64() <= Some(4),
+            "green got traffic early: {s}"
+        );
+    }
 
     // The old colour is scaled to 0 after the delay, not deleted.
     let actions: Vec<(String, String)> = report["actions"]
@@ -131,12 +138,15 @@ fn a_never_ready_green_leaves_the_selector_on_blue_and_green_at_zero() {
     assert_eq!(green["replicas"], 0);
     let blue = state.iter().find(|s| s["object"] == "deployment/web");
     assert!(blue.is_none_or(|b| b["available"] == 3), "{blue:?}");
-    assert!(
-        !report["actions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["action"] == "switch_selector")
+    let switches = report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "switch_selector")
+        .count();
+    assert_eq!(
+        switches, 2,
+        "pinned to blue's pods, then the selector it had"
     );
 }
 
@@ -159,11 +169,16 @@ fn green_faltering_after_the_switch_switches_straight_back_to_blue() {
         .iter()
         .filter(|a| a["action"] == "switch_selector")
         .collect();
-    assert_eq!(switches.len(), 3, "pin blue, green, back to blue");
+    assert_eq!(
+        switches.len(),
+        4,
+        "pin blue, green, back to blue's pods, then the selector it had"
+    );
     let snaps = service_snapshots(&trace);
     let last = snaps.last().unwrap();
-    assert!(
-        last["selector"].get("rollplay.dev/colour").is_none(),
+    assert_eq!(
+        last["selector"],
+        serde_json::json!({"app.kubernetes.io/name": "web"}),
         "{last}"
     );
     assert!(last["ready"].as_u64() >= Some(3), "{last}");
@@ -187,4 +202,23 @@ fn green_faltering_after_the_switch_switches_straight_back_to_blue() {
         .filter(|a| a["object"] == "horizontalpodautoscaler/web" && a["action"] == "apply")
         .count();
     assert_eq!(autoscaler_moves, 3, "created, to green, back to blue");
+}
+
+/// Parameters and names that cannot work stop the run before anything is applied (exit 2).
+#[test]
+fn bad_input_is_refused_before_anything_changes() {
+    for (extra, says) in [
+        ("smoke_window=0", "expected more than 0"),
+        ("smoke_rps=-5", "expected 0 or more requests per second"),
+        ("container=nope", "has containers [\"web\"]"),
+    ] {
+        let (code, report, _) = blue_green(
+            &format!("bad-{}", extra.split('=').next().unwrap()),
+            &["--set", extra],
+        );
+        assert_eq!(code, 2, "{extra}: {report:#}");
+        assert_eq!(report["actions"], serde_json::json!([]), "{extra}");
+        let message = report["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{extra}: {message}");
+    }
 }
