@@ -206,9 +206,11 @@ async fn the_same_version_passes() {
     );
 }
 
-/// Documented: a canary whose p99 is three times as spread out around the same median is not
-/// shifted, and passes. Its window p99 is higher; `max_p99_ms` is what would catch a canary
-/// whose spread crosses it.
+/// Documented: a canary whose per-interval p99 spreads three times as wide around the same
+/// median (intervals from 110 to 290 ms against stable's 170 to 230) is not shifted, and
+/// passes the comparison. Thresholds apply to the window's value (here the median interval,
+/// 200 ms for both), so a `max_p99_ms` of 250 does not catch it either: to this judge spread
+/// alone is not a regression.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_variance_only_regression_passes_the_comparison() {
     let r = judge(
@@ -221,10 +223,13 @@ async fn a_variance_only_regression_passes_the_comparison() {
 
     let r = judge(
         "analysis::judge(window(60, 0.001, 200.0, 0.9, 8), window(60, 0.001, 200.0, 0.3, 9),
-            #{ max_p99_ms: 150.0 })",
+            #{ max_p99_ms: 250.0 })",
     )
     .await;
-    assert_eq!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(r["verdict"], "pass", "{r:#}");
+    let p = metric(&r, "p99_ms");
+    let canary = p["canary_value"].as_f64().unwrap();
+    assert!((180.0..220.0).contains(&canary), "{p:#}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
