@@ -235,23 +235,53 @@ impl Sim {
             .iter()
             .filter(|(_, p)| p.meta.namespace == ns && selector.matches(&p.meta.labels))
         {
-            let containers = p
-                .template
-                .containers
-                .iter()
-                .filter(|c| container.is_none_or(|n| c.name == n));
+            let chosen: Vec<usize> = (0..p.template.containers.len())
+                .filter(|&i| container.is_none_or(|n| p.template.containers[i].name == n))
+                .collect();
+            if let (Some(name), true) = (container, chosen.is_empty()) {
+                return Err(format!(
+                    "unable to get metric {}: container {name} not present in metrics for pod {}/{}",
+                    metric.describe(),
+                    ns,
+                    p.meta.name
+                ));
+            }
             let request = if resource == "cpu" {
-                containers.map(|c| c.cpu_request_milli).sum::<Option<i64>>()
-            } else {
-                containers
-                    .map(|c| c.memory_request_milli)
+                chosen
+                    .iter()
+                    .map(|&i| p.template.containers[i].cpu_request_milli)
                     .sum::<Option<i64>>()
+            } else {
+                chosen
+                    .iter()
+                    .map(|&i| p.template.containers[i].memory_request_milli)
+                    .sum::<Option<i64>>()
+            };
+            // The traffic model measures a pod's CPU; its containers share it in proportion
+            // to their CPU requests (equally without requests). Memory is per container.
+            let cpu_share = {
+                let requests: Vec<f64> = p
+                    .template
+                    .containers
+                    .iter()
+                    .map(|c| c.cpu_request_milli.unwrap_or(0) as f64)
+                    .collect();
+                let total: f64 = requests.iter().sum();
+                if total > 0.0 {
+                    chosen.iter().map(|&i| requests[i]).sum::<f64>() / total
+                } else {
+                    chosen.len() as f64 / requests.len().max(1) as f64
+                }
             };
             let sample = self.traffic.store.pod_cpu(*id).map(|(cpu, at, window)| {
                 let value_milli = if resource == "cpu" {
-                    cpu.round() as i64
+                    (cpu * cpu_share).round() as i64
                 } else {
-                    let mb: f64 = p.containers.iter().map(|c| c.profile.memory_mb).sum();
+                    let mb: f64 = chosen
+                        .iter()
+                        .filter_map(|&i| p.containers.get(i))
+                        .map(|c| c.profile.memory_mb)
+                        .sum();
                     (mb * 1024.0 * 1024.0 * 1000.0) as i64
                 };
                 Sample {

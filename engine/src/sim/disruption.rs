@@ -81,7 +81,14 @@ impl Sim {
                 Some(pod) => (Kind::Pod, pod.clone()),
                 None => (Kind::PodDisruptionBudget, k.1.clone()),
             };
-            self.event(kind, &k.0, &name, event.reason, event.message.clone());
+            self.event_from(
+                crate::pdb::EVENT_SOURCE,
+                event.warning,
+                kind,
+                (&k.0, &name),
+                event.reason,
+                event.message.clone(),
+            );
         }
         if let Some(b) = self.budgets.get_mut(k) {
             b.status = synced.status;

@@ -72,6 +72,20 @@ impl Sim {
             .record(self.now, kind, ns, name, warning, reason, message, source);
     }
 
+    /// Records an Event whose type and reporting component the caller knows.
+    pub(super) fn event_from(
+        &mut self,
+        source: &'static str,
+        warning: bool,
+        kind: Kind,
+        (ns, name): (&str, &str),
+        reason: &'static str,
+        message: String,
+    ) {
+        self.events
+            .record(self.now, kind, ns, name, warning, reason, message, source);
+    }
+
     pub(super) fn create_namespace(&mut self, name: &str) {
         let meta = Meta {
             name: name.into(),
