@@ -265,3 +265,54 @@ spec:
     );
     assert!(message.contains("stays cordoned"), "{message}");
 }
+
+/// PDB-2: the budget's DisruptionAllowed condition moves when the pods it counts change, and
+/// reading it later does not move it again.
+#[test]
+fn a_budget_condition_keeps_the_time_it_changed() {
+    let r = result(
+        "pdb-transition",
+        r#"
+        apply("examples/k8s");
+        namespace("demo");
+        delete("hpa", "web");
+        wait_ready("web");
+        apply(`
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: demo}
+spec: {minAvailable: 3, selector: {matchLabels: {app.kubernetes.io/name: web}}}
+`);
+        let before = get("pdb", "web").status.conditions[0];
+        scale("web", 4);
+        wait_ready("web");
+        let changed_by = now();
+        sleep("2m");
+        #{ before: before, after: get("pdb", "web").status.conditions[0], changed_by: changed_by,
+           read_at: now() }
+        "#,
+        &[],
+    );
+    assert_eq!(r["before"]["reason"], "InsufficientPods", "{r:#}");
+    assert_eq!(r["after"]["reason"], "SufficientPods", "{r:#}");
+    // Seconds into the (simulated) day, as `now()` counts them too.
+    let of_day = |t: &str| {
+        let hms: Vec<f64> = t[11..19].split(':').map(|x| x.parse().unwrap()).collect();
+        hms[0] * 3600.0 + hms[1] * 60.0 + hms[2]
+    };
+    let changed = of_day(r["after"]["lastTransitionTime"].as_str().unwrap());
+    let changed_by = r["changed_by"].as_f64().unwrap() % 86400.0;
+    let read_at = r["read_at"].as_f64().unwrap() % 86400.0;
+    assert!(
+        changed > of_day(r["before"]["lastTransitionTime"].as_str().unwrap()),
+        "{r:#}"
+    );
+    assert!(
+        changed <= changed_by,
+        "it changed when the fourth pod was ready: {r:#}"
+    );
+    assert!(
+        read_at - changed >= 120.0,
+        "reading two minutes later did not move it"
+    );
+}

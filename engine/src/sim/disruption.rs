@@ -95,6 +95,24 @@ impl Sim {
         }
     }
 
+    /// The disruption controller writes a budget's status whenever the pods it selects change;
+    /// kept current after every change here, so a condition's `lastTransitionTime` is when it
+    /// changed rather than when someone looked (PDB-2). Events stay with the syncs that
+    /// evictions and applies run.
+    pub(super) fn refresh_budgets(&mut self) {
+        if self.budgets.is_empty() {
+            return;
+        }
+        let keys: Vec<Key> = self.budgets.keys().cloned().collect();
+        for k in keys {
+            if let Some(synced) = self.compute_budget(&k)
+                && let Some(b) = self.budgets.get_mut(&k)
+            {
+                b.status = synced.status;
+            }
+        }
+    }
+
     /// The controller's sync of a budget at this instant, without recording it.
     fn compute_budget(&self, k: &Key) -> Option<crate::pdb::StatusSync> {
         let budget = self.budgets.get(k)?;

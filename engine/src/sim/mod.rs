@@ -263,6 +263,7 @@ impl Sim {
                 self.sync_deployment(&d);
                 continue;
             }
+            self.refresh_budgets();
             self.trace_services();
             return;
         }
