@@ -27,6 +27,17 @@ fn blue_green(test: &str, extra: &[&str]) -> (i32, Value, Vec<Value>) {
     (code, report, trace(&trace_path))
 }
 
+/// SVC-6: once the Service had ready endpoints it never had none.
+fn assert_never_without_ready_endpoints(snaps: &[&Value]) {
+    let first_ready = snaps
+        .iter()
+        .position(|s| s["ready"].as_u64() > Some(0))
+        .expect("web became ready");
+    for s in &snaps[first_ready..] {
+        assert!(s["ready"].as_u64() > Some(0), "zero ready endpoints at {s}");
+    }
+}
+
 /// The Service `web`'s snapshots in the trace, in order.
 fn service_snapshots(trace: &[Value]) -> Vec<&Value> {
     trace
@@ -50,16 +61,9 @@ fn a_good_image_switches_the_service_and_keeps_blue_at_zero() {
         "the autoscaler follows the live colour"
     );
 
-    // SVC-6: once the Service had ready endpoints it never had none, through both selector
-    // changes (pinning blue, then green).
+    // Through both selector changes (pinning blue, then green).
     let snaps = service_snapshots(&trace);
-    let first_ready = snaps
-        .iter()
-        .position(|s| s["ready"].as_u64() > Some(0))
-        .expect("web became ready");
-    for s in &snaps[first_ready..] {
-        assert!(s["ready"].as_u64() > Some(0), "zero ready endpoints at {s}");
-    }
+    assert_never_without_ready_endpoints(&snaps);
     assert_eq!(
         snaps.last().unwrap()["selector"]["rollplay.dev/colour"],
         "green"
@@ -77,40 +81,15 @@ fn a_good_image_switches_the_service_and_keeps_blue_at_zero() {
     }
 
     // The old colour is scaled to 0 after the delay, not deleted.
-    let actions: Vec<(String, String)> = report["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["action"].as_str().unwrap().to_string(),
-                a["object"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let actions = action_lines(&report);
+    assert_eq!(actions.last().unwrap(), "scale deployment/web");
+    assert_eq!(count_actions(&report, "delete", "deployment/web"), 0);
+    assert_eq!(state_of(&report, "deployment/web").unwrap()["replicas"], 0);
     assert_eq!(
-        actions.last().unwrap(),
-        &("scale".to_string(), "deployment/web".to_string())
+        count_actions(&report, "switch_selector", ""),
+        2,
+        "pin blue, then switch to green"
     );
-    assert!(
-        !actions
-            .iter()
-            .any(|(a, o)| a == "delete" && o == "deployment/web")
-    );
-    let blue = report["state"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["object"] == "deployment/web")
-        .unwrap();
-    assert_eq!(blue["replicas"], 0);
-    let switch = report["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["action"] == "switch_selector")
-        .count();
-    assert_eq!(switch, 2, "pin blue, then switch to green");
 }
 
 #[test]
@@ -130,22 +109,13 @@ fn a_never_ready_green_leaves_the_selector_on_blue_and_green_at_zero() {
         serde_json::json!({"app.kubernetes.io/name": "web"})
     );
     assert_eq!(snaps.last().unwrap()["ready"], 3);
-    let state = report["state"].as_array().unwrap();
-    let green = state
-        .iter()
-        .find(|s| s["object"] == "deployment/web-green")
-        .expect("green in the state");
+    let green = state_of(&report, "deployment/web-green").expect("green in the state");
     assert_eq!(green["replicas"], 0);
-    let blue = state.iter().find(|s| s["object"] == "deployment/web");
+    let blue = state_of(&report, "deployment/web");
     assert!(blue.is_none_or(|b| b["available"] == 3), "{blue:?}");
-    let switches = report["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["action"] == "switch_selector")
-        .count();
     assert_eq!(
-        switches, 2,
+        count_actions(&report, "switch_selector", ""),
+        2,
         "pinned to blue's pods, then the selector it had"
     );
 }
@@ -163,14 +133,8 @@ fn green_faltering_after_the_switch_switches_straight_back_to_blue() {
     assert_eq!(code, 1, "{report:#}");
     let message = report["error"]["message"].as_str().unwrap();
     assert!(message.contains("faltered after the switch"), "{message}");
-    let switches: Vec<&Value> = report["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["action"] == "switch_selector")
-        .collect();
     assert_eq!(
-        switches.len(),
+        count_actions(&report, "switch_selector", ""),
         4,
         "pin blue, green, back to blue's pods, then the selector it had"
     );
@@ -182,26 +146,16 @@ fn green_faltering_after_the_switch_switches_straight_back_to_blue() {
         "{last}"
     );
     assert!(last["ready"].as_u64() >= Some(3), "{last}");
-    let first_ready = snaps
-        .iter()
-        .position(|s| s["ready"].as_u64() > Some(0))
-        .expect("web became ready");
-    for s in &snaps[first_ready..] {
-        assert!(s["ready"].as_u64() > Some(0), "zero ready endpoints at {s}");
-    }
-    let state = report["state"].as_array().unwrap();
-    let green = state
-        .iter()
-        .find(|s| s["object"] == "deployment/web-green")
-        .unwrap();
-    assert_eq!(green["replicas"], 0);
-    let autoscaler_moves = report["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["object"] == "horizontalpodautoscaler/web" && a["action"] == "apply")
-        .count();
-    assert_eq!(autoscaler_moves, 3, "created, to green, back to blue");
+    assert_never_without_ready_endpoints(&snaps);
+    assert_eq!(
+        state_of(&report, "deployment/web-green").unwrap()["replicas"],
+        0
+    );
+    assert_eq!(
+        count_actions(&report, "apply", "horizontalpodautoscaler/web"),
+        3,
+        "created, to green, back to blue"
+    );
 }
 
 /// Parameters and names that cannot work stop the run before anything is applied (exit 2).

@@ -37,26 +37,11 @@ fn images(stable: &str, canary: &str) -> String {
     format!("images:\n  \"{OLD_IMAGE}\": {stable}\n  \"{NEW_IMAGE}\": {canary}\n")
 }
 
-fn actions(report: &Value) -> Vec<String> {
-    report["actions"]
-        .as_array()
-        .expect("actions")
-        .iter()
-        .map(|a| {
-            format!(
-                "{} {}",
-                a["action"].as_str().unwrap(),
-                a["object"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
 /// An aborted canary: exit 1, the canary deleted as the last action, stable never changed
 /// and the Service left with stable's three ready pods only.
 fn assert_aborted_with_stable_serving(code: i32, report: &Value, trace: &[Value]) {
     assert_eq!(code, 1, "{report:#}");
-    let acts = actions(report);
+    let acts = action_lines(report);
     assert_eq!(
         acts.last().unwrap(),
         "delete deployment/web-canary",
@@ -119,7 +104,7 @@ fn a_good_image_is_promoted_after_the_default_steps() {
         (r["image"].as_str(), r["old_image"].as_str()),
         (Some(NEW_IMAGE), Some(OLD_IMAGE))
     );
-    let acts = actions(&report);
+    let acts = action_lines(&report);
     let promote = acts
         .iter()
         .position(|a| a == "set_image deployment/web")
@@ -271,7 +256,7 @@ fn a_failed_promotion_rolls_stable_back_and_removes_the_canary() {
         &["--set", "timeout=40s"],
     );
     assert_eq!(code, 1, "{report:#}");
-    let acts = actions(&report);
+    let acts = action_lines(&report);
     assert_eq!(
         &acts[acts.len() - 3..],
         [

@@ -99,3 +99,38 @@ pub fn rolling_args<'a>(image_arg: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
 pub fn new_image_arg() -> String {
     format!("image={NEW_IMAGE}")
 }
+
+/// The report's actions as `"action kind/name"`, in order.
+pub fn action_lines(report: &Value) -> Vec<String> {
+    report["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}",
+                a["action"].as_str().unwrap(),
+                a["object"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// How many actions were `action` on `object`, or on anything when `object` is "".
+pub fn count_actions(report: &Value, action: &str, object: &str) -> usize {
+    report["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter(|a| a["action"] == action && (object.is_empty() || a["object"] == object))
+        .count()
+}
+
+/// A workload's entry in the report's final `state`, if the run changed it.
+pub fn state_of<'a>(report: &'a Value, object: &str) -> Option<&'a Value> {
+    report["state"]
+        .as_array()
+        .expect("state")
+        .iter()
+        .find(|s| s["object"] == object)
+}

@@ -426,7 +426,10 @@ impl ClusterBackend for SimBackend {
         cancel: &CancellationToken,
         progress: &dyn ProgressSink,
     ) -> Result<DrainReport> {
-        use crate::pdb::{DRAIN_RETRY, DrainStep, drain_step, evicted_line, timeout_error};
+        use crate::pdb::{
+            DRAIN_RETRY, DrainStep, drain_step, evicted_line, termination_timeout_error,
+            timeout_error,
+        };
         let (started, mut pending) = {
             let mut sim = self.sim();
             sim.cordon(node, true)?;
@@ -446,6 +449,13 @@ impl ClusterBackend for SimBackend {
             seconds: 0.0,
         };
         let mut gone_wait = Vec::new();
+        // Either wait ends the same way when time runs out: an error, the node left cordoned.
+        let timed_out = |object: String, why: String| Error::Timeout {
+            object,
+            target: TARGET.into(),
+            after: format_duration(timeout),
+            last: format!("{why}; node/{node} stays cordoned"),
+        };
         loop {
             let mut refused = Vec::new();
             for (ns, pod) in pending {
@@ -485,48 +495,29 @@ impl ClusterBackend for SimBackend {
             }
             if now + DRAIN_RETRY >= deadline {
                 let (ns, pod) = &pending[0];
-                return Err(Error::Timeout {
-                    object,
-                    target: TARGET.into(),
-                    after: format_duration(timeout),
-                    last: format!(
-                        "{}; node/{node} stays cordoned",
-                        timeout_error(ns, pod, ms(timeout))
-                    ),
-                });
+                return Err(timed_out(object, timeout_error(ns, pod, ms(timeout))));
             }
             self.advance(now + DRAIN_RETRY, cancel, &format!("drain({node})"))
                 .await?;
         }
         // kubectl waits until the evicted pods are deleted, within the same timeout.
         loop {
-            let (left, now, next) = {
+            let (still_there, now, next) = {
                 let sim = self.sim();
-                let left: Vec<(String, String)> = gone_wait
-                    .iter()
-                    .filter(|(ns, p)| sim.get(Kind::Pod, ns, p).is_some())
-                    .cloned()
-                    .collect();
                 (
-                    left,
+                    gone_wait
+                        .iter()
+                        .find(|(ns, p)| sim.get(Kind::Pod, ns, p).is_some())
+                        .cloned(),
                     sim.now(),
                     sim.next_wake().unwrap_or(deadline).min(deadline),
                 )
             };
-            if left.is_empty() {
+            let Some((ns, pod)) = still_there else {
                 break;
-            }
+            };
             if now >= deadline {
-                let (ns, pod) = &left[0];
-                return Err(Error::Timeout {
-                    object,
-                    target: TARGET.into(),
-                    after: format_duration(timeout),
-                    last: format!(
-                        "{}; node/{node} stays cordoned",
-                        crate::pdb::termination_timeout_error(ns, pod)
-                    ),
-                });
+                return Err(timed_out(object, termination_timeout_error(&ns, &pod)));
             }
             self.advance(next.max(now + 1), cancel, &format!("drain({node})"))
                 .await?;

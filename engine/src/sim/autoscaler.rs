@@ -141,12 +141,7 @@ impl Sim {
             .map(|c| {
                 let kind = c.kind.as_str();
                 let status = if c.status { "True" } else { "False" };
-                // The transition time moves only when the status does.
-                let since = previous
-                    .as_array()
-                    .and_then(|p| p.iter().find(|o| o["type"] == kind && o["status"] == status))
-                    .and_then(|o| o.get("lastTransitionTime").cloned())
-                    .unwrap_or_else(|| Value::from(rfc3339(now)));
+                let since = transition_time(&previous, kind, status, now);
                 json!({"type": kind, "status": status, "reason": c.reason, "message": c.message, "lastTransitionTime": since})
             })
             .collect();
@@ -182,14 +177,7 @@ impl Sim {
             return;
         };
         let previous = a.status.get("conditions").cloned().unwrap_or(json!([]));
-        let since = previous
-            .as_array()
-            .and_then(|p| {
-                p.iter()
-                    .find(|o| o["type"] == "AbleToScale" && o["status"] == "False")
-            })
-            .and_then(|o| o.get("lastTransitionTime").cloned())
-            .unwrap_or_else(|| Value::from(rfc3339(now)));
+        let since = transition_time(&previous, "AbleToScale", "False", now);
         let failed = json!({
             "type": "AbleToScale", "status": "False", "reason": "FailedGetScale",
             "message": message, "lastTransitionTime": since,
@@ -358,6 +346,19 @@ fn quantity(milli: i64) -> String {
     } else {
         format!("{milli}m")
     }
+}
+
+/// A condition's `lastTransitionTime`: kept from the previous conditions while its status
+/// stays the same, now when it changes.
+fn transition_time(previous: &Value, kind: &str, status: &str, now: super::time::SimTime) -> Value {
+    previous
+        .as_array()
+        .and_then(|p| {
+            p.iter()
+                .find(|o| o["type"] == kind && o["status"] == status)
+        })
+        .and_then(|o| o.get("lastTransitionTime").cloned())
+        .unwrap_or_else(|| Value::from(rfc3339(now)))
 }
 
 /// The conditions a sync set replace those of their type; the others are kept (the controller

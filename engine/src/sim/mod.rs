@@ -109,6 +109,8 @@ pub struct Sim {
     autoscalers: BTreeMap<Key, autoscaler::Autoscaler>,
     nodes: nodes::Nodes,
     budgets: BTreeMap<Key, disruption::Budget>,
+    /// Pods may have changed outside a controller pass (a deletion): budgets need a refresh.
+    budgets_stale: bool,
 }
 
 /// How much work the simulator did, for benchmarks.
@@ -147,6 +149,7 @@ impl Sim {
             autoscalers: BTreeMap::new(),
             nodes: nodes::initial(),
             budgets: BTreeMap::new(),
+            budgets_stale: false,
         };
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             sim.create_namespace(ns);
@@ -253,6 +256,8 @@ impl Sim {
         for _ in 0..MAX_ROUNDS {
             if let Some(rs) = self.dirty_replicasets.pop_first() {
                 self.stats.replicaset_passes += 1;
+                // Every pod change (created, ready, terminating, gone) dirties its ReplicaSet.
+                self.budgets_stale = true;
                 self.reconcile_replicaset(&rs);
                 continue;
             }
@@ -260,10 +265,13 @@ impl Sim {
                 && let Some(d) = self.dirty_deployments.pop_first()
             {
                 self.stats.deployment_passes += 1;
+                self.budgets_stale = true;
                 self.sync_deployment(&d);
                 continue;
             }
-            self.refresh_budgets();
+            if std::mem::take(&mut self.budgets_stale) {
+                self.refresh_budgets();
+            }
             self.trace_services();
             return;
         }

@@ -642,6 +642,7 @@ impl Sim {
 
     /// Deletes an object (Deployments cascade to their ReplicaSets and pods); false if absent.
     pub fn delete(&mut self, kind: Kind, ns: &str, name: &str) -> Result<bool> {
+        self.budgets_stale = true;
         let k = key(ns, name);
         let deleted = match kind {
             Kind::Deployment => match self.deployments.remove(&k) {

@@ -99,34 +99,24 @@ impl Traffic {
         }
     }
 
-    /// The rate of a Service at `now`.
-    pub fn rate(&self, service: &Key, now: SimTime) -> f64 {
-        if let Some((rate, since)) = self
-            .set
-            .get(service)
-            .and_then(|settings| settings.iter().rev().find(|(_, since)| *since <= now))
-        {
-            return rate.at((now - since) as f64 / 1000.0);
-        }
-        let qualified = format!("{}/{}", service.0, service.1);
-        match self
-            .profile
-            .get(&qualified)
-            .or_else(|| self.profile.get(&service.1))
-        {
-            Some(rate) => rate.at(now as f64 / 1000.0),
-            None => DEFAULT_RPS,
-        }
-    }
-
     /// The mean rate over `[from, to)`, by the midpoints of one-second steps: exact for
     /// constant rates and for load points on whole seconds, and a change made mid-interval
     /// counts only from when it was made.
     pub fn mean_rate(&self, service: &Key, from: SimTime, to: SimTime) -> f64 {
+        let settings = self.set.get(service).map_or(&[][..], |s| s.as_slice());
+        // The profile's rate applies before any `sim_traffic`; points count from time 0.
+        let profile = self
+            .profile
+            .get(&format!("{}/{}", service.0, service.1))
+            .or_else(|| self.profile.get(&service.1));
+        let at = |t: SimTime| match settings.iter().rev().find(|(_, since)| *since <= t) {
+            Some((rate, since)) => rate.at((t - since) as f64 / 1000.0),
+            None => profile.map_or(DEFAULT_RPS, |rate| rate.at(t as f64 / 1000.0)),
+        };
         let steps = (to.saturating_sub(from)).div_ceil(SECOND).max(1);
         let width = (to - from) as f64 / steps as f64;
         (0..steps)
-            .map(|i| self.rate(service, from + ((i as f64 + 0.5) * width) as SimTime))
+            .map(|i| at(from + ((i as f64 + 0.5) * width) as SimTime))
             .sum::<f64>()
             / steps as f64
     }
