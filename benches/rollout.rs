@@ -6,10 +6,10 @@
 //!
 //! Run with `cargo bench --bench rollout` (add `-- quick` for a short run).
 
-use rollplay_engine::manifest::{load_text, validate_all};
-use rollplay_engine::rollout::status;
-use rollplay_engine::script::Playbook;
-use rollplay_engine::sim::Sim;
+use rollplay_core::manifest::load_text;
+use rollplay_k8s::rollout::status;
+use rollplay_script::Playbook;
+use rollplay_sim::Sim;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -50,7 +50,6 @@ fn wait_done(sim: &mut Sim) {
 fn engine_rollouts(budget: Duration, count: Option<u64>, verbose: bool) -> (u64, f64) {
     let mut sim = Sim::new(1);
     let m = load_text(DEPLOYMENT, "bench").expect("parses");
-    validate_all(&m).expect("valid");
     sim.apply(&m, "default").expect("applies");
     wait_done(&mut sim);
     let start = Instant::now();
@@ -91,8 +90,8 @@ fn playbook_runs(budget: Duration, cold: bool, count: Option<u64>) -> (u64, f64)
     while count.map_or(start.elapsed() < budget, |c| n < c) {
         n += 1;
         if cold {
-            rollplay_engine::manifest::clear_cache();
-            rollplay_engine::script::runner::clear_cache();
+            rollplay_core::manifest::clear_cache();
+            rollplay_script::runner::clear_cache();
         }
         common::run_playbook(
             &runtime,

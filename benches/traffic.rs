@@ -5,12 +5,12 @@
 //!
 //! Run with `cargo bench --bench traffic` (add `-- quick` for a short run, `only=e` for one).
 
-use rollplay_engine::manifest::{load_text, validate_all};
-use rollplay_engine::script::Playbook;
-use rollplay_engine::sim::Sim;
-use rollplay_engine::sim::time::SECOND;
-use rollplay_engine::sim::traffic::Rate;
-use rollplay_engine::stats::{Kayenta, Options, mann_whitney};
+use rollplay_core::backend::Rate;
+use rollplay_core::manifest::load_text;
+use rollplay_script::Playbook;
+use rollplay_script::stats::{Kayenta, Options, mann_whitney};
+use rollplay_sim::Sim;
+use rollplay_sim::time::SECOND;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -54,7 +54,6 @@ spec:
 fn virtual_seconds_per_second(budget: Duration) -> (f64, f64, usize) {
     let mut sim = Sim::new(1);
     let m = load_text(SERVICE, "bench").expect("parses");
-    validate_all(&m).expect("valid");
     sim.apply(&m, "default").expect("applies");
     sim.set_traffic("default", "web", Rate::Constant(200.0))
         .expect("the Service exists");

@@ -3,7 +3,7 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use parking_lot::Mutex;
-use rollplay_engine::script::output::{Level, Output};
+use rollplay_script::output::{Level, Output};
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -81,7 +81,7 @@ impl Output for Console {
 
 /// Asks yes/no questions on the terminal (stderr for the question, stdin for the answer), or
 /// None when stdin is not a terminal.
-pub fn terminal_asker() -> Option<rollplay_engine::api::host::Asker> {
+pub fn terminal_asker() -> Option<rollplay_script::api::host::Asker> {
     if !std::io::stdin().is_terminal() {
         return None;
     }

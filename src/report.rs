@@ -1,6 +1,6 @@
 //! The end of a run: a summary for people, or exactly one JSON object for machines.
 
-use rollplay_engine::script::RunReport;
+use rollplay_script::RunReport;
 use serde_json::{Value, json};
 
 /// What `--output json` prints.
@@ -40,7 +40,7 @@ pub fn text(report: &RunReport, playbook: &str, target: &str, virtual_time: bool
     for w in warnings(report) {
         eprintln!("warning: {w}");
     }
-    let clock = rollplay_engine::duration::format_duration(std::time::Duration::from_secs_f64(
+    let clock = rollplay_core::duration::format_duration(std::time::Duration::from_secs_f64(
         report.target_seconds.max(0.0),
     ));
     let took = if virtual_time {

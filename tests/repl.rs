@@ -125,7 +125,7 @@ fn tab_completes_primitives_and_help_shows_the_documented_text() {
     repl.send_control('c').unwrap();
     repl.exp_string(PROMPT).unwrap();
     let shown = enter(&mut repl, "help(\"rollback\")", PROMPT);
-    let documented = &rollplay_engine::api::docs::lookup("rollback")[0].text;
+    let documented = &rollplay_script::api::docs::lookup("rollback")[0].text;
     let first_paragraph = documented.split("\n\n").next().unwrap();
     let shown_plain = shown.replace("\r\n", "\n");
     assert!(

@@ -1,11 +1,8 @@
 //! What the benchmarks share: the binary's allocator, a runtime like the CLI's, and running a
 //! built-in playbook in process on a fresh simulator.
 
-use rollplay_engine::backend::ClusterBackend;
-use rollplay_engine::backend::sim::SimBackend;
-use rollplay_engine::script::output::Silent;
-use rollplay_engine::script::{Playbook, RunOptions, RunReport, run};
-use rollplay_engine::sim::Profiles;
+use rollplay_script::output::Silent;
+use rollplay_script::{Playbook, RunOptions, RunReport, Target, TargetOptions, run};
 use std::sync::Arc;
 
 /// The same allocator as the `rollplay` binary.
@@ -28,7 +25,12 @@ pub fn run_playbook(
     params: &[(&str, &str)],
     seed: u64,
 ) -> RunReport {
-    let backend = Arc::new(SimBackend::new(seed, Profiles::default()));
+    let connection = Target::Sim
+        .connect(&TargetOptions {
+            seed,
+            ..Default::default()
+        })
+        .expect("the simulator connects");
     let options = RunOptions {
         namespace: "default".into(),
         params: params
@@ -41,7 +43,7 @@ pub fn run_playbook(
         ask: None,
         cancel: Default::default(),
     };
-    let report = runtime.block_on(run(backend as Arc<dyn ClusterBackend>, playbook, options));
+    let report = runtime.block_on(run(connection, playbook, options));
     assert!(report.ok, "{} failed: {:?}", playbook.name, report.error);
     report
 }

@@ -1,7 +1,7 @@
 //! The line editor's helper: completion and multi-line input from the session.
 
 use parking_lot::Mutex;
-use rollplay_engine::session::Session;
+use rollplay_script::session::Session;
 use rustyline::completion::Completer;
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;

@@ -6,7 +6,7 @@ mod output;
 
 use helper::ReplHelper;
 use parking_lot::Mutex;
-use rollplay_engine::session::{Reply, Session, SessionOptions};
+use rollplay_script::session::{Reply, Session, SessionOptions};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::{Config, Editor};
@@ -34,7 +34,7 @@ pub fn default_history_file() -> Option<PathBuf> {
 }
 
 /// The REPL's output: logs and wait progress as plain lines (a wait is interrupted with Ctrl-C).
-pub fn output() -> Arc<dyn rollplay_engine::script::output::Output> {
+pub fn output() -> Arc<dyn rollplay_script::output::Output> {
     Arc::new(output::Lines)
 }
 

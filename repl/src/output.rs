@@ -1,7 +1,7 @@
 //! What the REPL shows while an entry runs: log lines and wait progress, one per line.
 
 use parking_lot::Mutex;
-use rollplay_engine::script::output::{Level, Output};
+use rollplay_script::output::{Level, Output};
 
 pub struct Lines;
 

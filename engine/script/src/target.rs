@@ -1,0 +1,155 @@
+//! Targets as flags and `:target` name them (`sim`, `kube[:CONTEXT]`, `swarm[:HOST]`), and
+//! the one place a target is constructed: everything else in the script layer sees only
+//! `ClusterBackend` and `Rehearsal`.
+
+use rollplay_core::backend::{ClusterBackend, Rehearsal};
+use rollplay_core::error::{Error, Result};
+use rollplay_sim::{Profiles, SimBackend};
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A target to connect to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The built-in simulator of a Kubernetes cluster.
+    Sim,
+    /// A Kubernetes cluster; the context from the kubeconfig (None: its current one).
+    Kube(Option<String>),
+    /// A Docker engine in swarm mode; the host (None: DOCKER_HOST or the local socket).
+    Swarm(Option<String>),
+}
+
+impl Target {
+    /// Parses `sim`, `kube`, `kube:CONTEXT`, `swarm` or `swarm:HOST`.
+    pub fn parse(text: &str) -> Result<Target> {
+        let (kind, detail) = match text.split_once(':') {
+            Some((k, d)) => (k, Some(d.to_string()).filter(|d| !d.is_empty())),
+            None => (text, None),
+        };
+        match (kind, detail) {
+            ("sim", None) => Ok(Target::Sim),
+            ("kube", context) => Ok(Target::Kube(context)),
+            ("swarm", host) => Ok(Target::Swarm(host)),
+            _ => Err(Error::bad_input(
+                format!("--target {text}"),
+                format!(
+                    "expected sim, kube[:CONTEXT] or swarm[:HOST]{}",
+                    rollplay_core::suggest::hint(kind, ["sim", "kube", "swarm"])
+                ),
+            )),
+        }
+    }
+
+    /// Connects; a target this build cannot drive is bad input (exit 2), found before
+    /// anything runs.
+    pub fn connect(&self, options: &TargetOptions) -> Result<Connection> {
+        match self {
+            Target::Sim => {
+                let profiles = load_profiles(options.sim_profiles.as_ref())?;
+                let sim = Arc::new(SimBackend::new(options.seed, profiles).with_pace(options.pace));
+                Ok(Connection {
+                    backend: sim.clone(),
+                    rehearsal: sim,
+                })
+            }
+            Target::Kube(_) | Target::Swarm(_) => {
+                let kind = if matches!(self, Target::Kube(_)) {
+                    "kube"
+                } else {
+                    "swarm"
+                };
+                Err(Error::bad_input(
+                    format!("--target {self}"),
+                    format!(
+                        "this build of rollplay drives the simulator only; the {kind} backend is not available yet (use --target sim to rehearse)"
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Sim => f.write_str("sim"),
+            Target::Kube(None) => f.write_str("kube"),
+            Target::Kube(Some(c)) => write!(f, "kube:{c}"),
+            Target::Swarm(None) => f.write_str("swarm"),
+            Target::Swarm(Some(h)) => write!(f, "swarm:{h}"),
+        }
+    }
+}
+
+/// How to set up a target (the simulator's settings; the real targets read their own
+/// configuration: kubeconfig, DOCKER_HOST).
+#[derive(Debug, Clone, Default)]
+pub struct TargetOptions {
+    /// The simulator's seed.
+    pub seed: u64,
+    /// The simulator's image profiles (`--sim FILE`).
+    pub sim_profiles: Option<PathBuf>,
+    /// Virtual seconds per wall second for the simulator's waits; None: as fast as possible.
+    pub pace: Option<f64>,
+}
+
+/// A connected target: the backend scripts drive, and where rehearsals (replays on fresh
+/// simulators) run, with the target's image profiles when it is a simulator.
+#[derive(Clone)]
+pub struct Connection {
+    pub backend: Arc<dyn ClusterBackend>,
+    pub rehearsal: Arc<dyn Rehearsal>,
+}
+
+/// The simulator profiles of `--sim FILE` (the defaults when there is none).
+fn load_profiles(path: Option<&PathBuf>) -> Result<Profiles> {
+    let Some(path) = path else {
+        return Ok(Profiles::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::bad_input(
+            format!("--sim {}", path.display()),
+            format!("cannot read the simulator profiles: {e}"),
+        )
+    })?;
+    Profiles::from_yaml(&text, &path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse_as_the_flags_name_them() {
+        assert_eq!(Target::parse("sim").unwrap(), Target::Sim);
+        assert_eq!(Target::parse("kube").unwrap(), Target::Kube(None));
+        assert_eq!(
+            Target::parse("kube:prod").unwrap(),
+            Target::Kube(Some("prod".into()))
+        );
+        assert_eq!(
+            Target::parse("swarm:tcp://10.0.0.1:2375")
+                .unwrap()
+                .to_string(),
+            "swarm:tcp://10.0.0.1:2375"
+        );
+        let err = Target::parse("moon").unwrap_err().to_string();
+        assert!(
+            err.contains("expected sim, kube[:CONTEXT] or swarm[:HOST]"),
+            "{err}"
+        );
+        let err = Target::parse("kueb").unwrap_err().to_string();
+        assert!(err.contains("did you mean \"kube\""), "{err}");
+    }
+
+    #[test]
+    fn a_target_this_build_cannot_drive_is_bad_input() {
+        let err = Target::Kube(None)
+            .connect(&TargetOptions::default())
+            .err()
+            .expect("not in this build");
+        assert_eq!(err.class(), rollplay_core::ErrorClass::BadInput);
+        assert!(err.to_string().contains("not available yet"), "{err}");
+    }
+}

@@ -1,0 +1,154 @@
+//! `rollplay run`: connects to the target, runs the playbook with Ctrl-C and `--timeout` wired
+//! to cancellation, and reports with the right exit code.
+
+use super::args::{ParamArgs, TargetArgs, parse_timeout};
+use crate::OutputFormat;
+use crate::output::Console;
+use clap::Args;
+use rollplay_script::output::Output;
+use rollplay_script::{Playbook, RunOptions, run};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// A built-in playbook (`rollplay playbooks list`) or a path to a .rhai file.
+    playbook: String,
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    params: ParamArgs,
+    /// text: progress and a summary; json: exactly one JSON object on stdout at the end.
+    #[arg(long, value_enum, default_value = "text")]
+    output: OutputFormat,
+    /// The most the run may take ("10m"); on the simulator this is virtual time.
+    #[arg(long, value_parser = parse_timeout)]
+    timeout: Option<std::time::Duration>,
+    /// Writes the simulator's trace (one JSON object per line) to FILE.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+}
+
+/// Exit code 2 with a message: bad input, nothing changed. With `--output json` the message is
+/// also the one JSON object on stdout.
+fn bad_input(args: &RunArgs, message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    if args.output == OutputFormat::Json {
+        let value = serde_json::json!({
+            "ok": false,
+            "playbook": args.playbook,
+            "target": args.target.target_name(),
+            "namespace": args.target.namespace,
+            "seed": args.target.seed,
+            "result": null,
+            "error": {"message": message.to_string(), "kind": "bad_input", "file": null, "line": null, "column": null},
+            "duration_ms": 0,
+            "target_duration_ms": 0,
+            "actions": [],
+            "state": [],
+            "warnings": [],
+        });
+        println!("{value}");
+    }
+    ExitCode::from(2)
+}
+
+pub fn main(args: RunArgs) -> ExitCode {
+    let target = match args.target.target() {
+        Ok(t) => t,
+        Err(e) => return bad_input(&args, e),
+    };
+    let options = match args.target.options() {
+        Ok(o) => o,
+        Err(e) => return bad_input(&args, e),
+    };
+    let playbook = match Playbook::resolve(&args.playbook) {
+        Ok(p) => p,
+        Err(e) => return bad_input(&args, e),
+    };
+    let connection = match target.connect(&options) {
+        Ok(c) => c,
+        Err(e) => return bad_input(&args, e),
+    };
+    if args.target.target.is_none() {
+        eprintln!(
+            "rollplay: no --target given: running on the simulator (virtual time, seed {})",
+            args.target.seed
+        );
+    }
+    let backend = connection.backend.clone();
+    if args.trace.is_some()
+        && let Some(sim) = backend.simulator()
+    {
+        sim.enable_trace();
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let cancel = CancellationToken::new();
+    let output: Arc<dyn Output> = Arc::new(Console::new());
+    let report = runtime.block_on(async {
+        let ctrl_c = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nrollplay: interrupted; stopping (press Ctrl-C again to quit at once)");
+                ctrl_c.cancel();
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        });
+        let options = RunOptions {
+            namespace: args.target.namespace.clone(),
+            params: args.params.params(),
+            timeout: args.timeout,
+            output: output.clone(),
+            assume_yes: args.params.yes,
+            ask: crate::output::terminal_asker(),
+            cancel: cancel.clone(),
+        };
+        run(connection, &playbook, options).await
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+
+    if let Some(path) = &args.trace {
+        let lines = backend.simulator().map(|s| s.trace()).unwrap_or_default();
+        // One JSON object per line; no lines at all when nothing happened.
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("warning: cannot write the trace to {}: {e}", path.display());
+        }
+    }
+    match args.output {
+        OutputFormat::Json => {
+            let value = crate::report::json(
+                &report,
+                &playbook.name,
+                backend.target(),
+                &args.target.namespace,
+                Some(args.target.seed),
+            );
+            println!(
+                "{}",
+                serde_json::to_string(&value).expect("report serialises")
+            );
+        }
+        OutputFormat::Text => crate::report::text(
+            &report,
+            &playbook.name,
+            backend.target(),
+            backend.virtual_time(),
+        ),
+    }
+    ExitCode::from(report.exit_code as u8)
+}
