@@ -1,1 +1,66 @@
-//! The backend contract suite (written below).
+//! The backend contract: one suite of behaviour checks that every `ClusterBackend` runs (the
+//! simulator, Kubernetes against `sim serve`, Swarm against a real engine), so a playbook
+//! means the same on each. A target's test file implements [`Fixture`] and calls
+//! [`contract_suite!`] once; checks of capabilities the target lacks are skipped, and say so.
+
+pub mod checks;
+
+use async_trait::async_trait;
+use rollplay_core::ClusterBackend;
+use rollplay_core::manifest::Manifest;
+use std::sync::Arc;
+
+/// What the suite needs from a target.
+#[async_trait]
+pub trait Fixture: Send + Sync {
+    /// A fresh target (nothing of the suite applied yet) in namespace [`NAMESPACE`].
+    async fn backend(&self) -> Arc<dyn ClusterBackend>;
+
+    /// The application, in the target's own manifest format: a workload `web` labelled
+    /// `app=web` with 3 replicas of [`Fixture::image`] (container `web`, ready within a
+    /// minute) and a Service `web` selecting `app=web`.
+    fn app(&self) -> Vec<Manifest>;
+
+    /// A batch the target must refuse as a whole before changing anything: a valid object
+    /// named `refused-batch` and an invalid one.
+    fn invalid_batch(&self) -> Vec<Manifest>;
+
+    /// The image `web` starts with, and a second good version.
+    fn image(&self) -> &str;
+    fn next_image(&self) -> &str;
+
+    /// An image whose containers never become ready on this target (staged as needed).
+    async fn never_ready_image(&self, backend: &dyn ClusterBackend) -> String;
+}
+
+/// The namespace the suite works in.
+pub const NAMESPACE: &str = "default";
+
+/// Generates one test per contract check for a fixture expression:
+/// `rollplay_contract::contract_suite!(SimFixture);`.
+#[macro_export]
+macro_rules! contract_suite {
+    ($fixture:expr) => {
+        $crate::contract_suite!(@tests $fixture;
+            apply_get_list_delete,
+            a_refused_batch_changes_nothing,
+            scale_sets_replicas_and_waits,
+            set_image_rolls_out_a_new_version,
+            wait_ready_takes_a_list_and_a_selector,
+            wait_ready_stops_at_its_deadline_naming_the_workload,
+            wait_ready_stops_at_once_when_cancelled,
+            rollback_goes_to_the_previous_or_a_numbered_revision,
+            switch_selector_moves_the_endpoints,
+            history_pods_and_events_describe_the_workload,
+            a_missing_workload_is_named_with_the_target
+        );
+    };
+    (@tests $fixture:expr; $($check:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                $crate::checks::$check(&$fixture).await;
+            }
+        )*
+    };
+}

@@ -271,15 +271,26 @@ impl Kind {
     }
 
     /// Resolves what users type: `deploy`, `deployments`, `Deployment`, `svc`, `hpa`,
-    /// `deployments.apps`, ... (built-in kinds only: a custom kind is named by a manifest).
+    /// `deployments.apps`, ...; and a custom kind some manifest of this process named
+    /// (`widget`, `widgets.example.com`).
     pub fn parse(text: &str) -> Option<Kind> {
         let t = text.to_ascii_lowercase();
         let (word, group) = t.split_once('.').unwrap_or((&t, ""));
-        BUILTIN_KINDS.iter().copied().find(|k| {
+        let builtin = BUILTIN_KINDS.iter().copied().find(|k| {
             let b = k.builtin().expect("built in");
             let named =
                 word == b.name.to_ascii_lowercase() || word == b.plural || b.short.contains(&word);
             named && (group.is_empty() || group == k.group())
+        });
+        builtin.or_else(|| {
+            let custom = CUSTOM.read().unwrap_or_else(|e| e.into_inner());
+            custom
+                .iter()
+                .position(|c| {
+                    (word == c.kind.to_ascii_lowercase() || word == c.plural)
+                        && (group.is_empty() || group == c.group)
+                })
+                .map(|i| Kind::Custom(CustomKind(i as u32)))
         })
     }
 
@@ -346,5 +357,7 @@ mod tests {
         assert!(Kind::resolve("apps/v1", "Widget").is_custom());
         let z = Kind::resolve("a.example.com/v1", "Zebra");
         assert!(z < a, "ordered by group, not by interning order");
+        assert_eq!(Kind::parse("widgets.example.com"), Some(a));
+        assert_eq!(Kind::parse("widget"), Some(a));
     }
 }

@@ -295,6 +295,10 @@ impl Sim {
             let ip = self.ids.cluster_ip();
             spec["clusterIP"] = Value::from(ip.clone());
             spec["clusterIPs"] = json!([ip]);
+        } else if let Some(ip) = spec.get("clusterIP").cloned() {
+            // As the API server defaults it, a headless (`None`) or chosen address included,
+            // so that applying the same manifest again is `unchanged`.
+            spec["clusterIPs"] = json!([ip]);
         }
         let mut meta = self.meta_from(ns, m);
         meta.generation = 0;

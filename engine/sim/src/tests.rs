@@ -336,3 +336,69 @@ fn a_service_cluster_ip_cannot_change() {
         "{err}"
     );
 }
+
+#[test]
+fn a_refusal_in_the_middle_of_a_batch_reports_what_was_applied_before_it() {
+    let mut sim = Sim::new(1);
+    apply(&mut sim, &deployment_yaml("web", 1, "web:1", ""));
+    // The same Deployment with another selector (immutable), after a ConfigMap that installs
+    // first: applied without `validate_batch`, the ConfigMap stays and the Deployment is refused.
+    let changed = deployment_yaml("web", 1, "web:1", "").replace("app: web", "app: other");
+    let batch = load_text(
+        &format!("{changed}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\n"),
+        "batch.yaml",
+    )
+    .unwrap();
+    assert!(
+        sim.validate_batch(&batch, "default").is_err(),
+        "validation sees it"
+    );
+    let outcome = sim.apply_batch(&batch, "default");
+    let lines: Vec<String> = outcome.applied.iter().map(|a| a.line()).collect();
+    assert_eq!(lines, ["configmap/c created"]);
+    let refused = outcome.refused.expect("refused").to_string();
+    assert!(refused.contains("field is immutable"), "{refused}");
+    assert!(sim.get(Kind::ConfigMap, "default", "c").is_some());
+}
+
+#[test]
+fn every_builtin_kind_users_apply_is_stored_and_served_back() {
+    let mut sim = Sim::new(1);
+    let modelled = [
+        Kind::Deployment,
+        Kind::Service,
+        Kind::HorizontalPodAutoscaler,
+        Kind::PodDisruptionBudget,
+        Kind::CustomResourceDefinition,
+        Kind::Namespace,
+    ];
+    for kind in rollplay_core::kind::BUILTIN_KINDS
+        .iter()
+        .filter(|k| !k.is_controller_owned() && !modelled.contains(k))
+    {
+        let yaml = format!(
+            "apiVersion: {}\nkind: {}\nmetadata: {{name: sample}}\n",
+            kind.api_version(),
+            kind.name()
+        );
+        let m = load_text(&yaml, "kind.yaml").unwrap();
+        let applied = sim
+            .apply(&m, "default")
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(
+            applied[0].result,
+            rollplay_core::backend::ApplyResult::Created
+        );
+        let got = sim
+            .get(*kind, "default", "sample")
+            .unwrap_or_else(|| panic!("{kind} is served back"));
+        assert_eq!(got["kind"], kind.name());
+        assert_eq!(got["apiVersion"], kind.api_version());
+        let again = sim.apply(&m, "default").unwrap();
+        assert_eq!(
+            again[0].result,
+            rollplay_core::backend::ApplyResult::Unchanged,
+            "{kind}"
+        );
+    }
+}

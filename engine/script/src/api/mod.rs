@@ -2,6 +2,7 @@
 //! `///` comments that feed `rollplay api`, `help()` and the doc-example test, and registered
 //! in one place.
 
+mod capabilities;
 pub mod convert;
 mod disruption;
 pub mod docs;
@@ -69,6 +70,11 @@ pub fn groups() -> &'static [Group] {
                 name: "rehearsal",
                 title: "Rehearsal: replay load on fresh simulators, draw charts",
                 module: exported_module!(replay::rehearsal).into(),
+            },
+            Group {
+                name: "capabilities",
+                title: "Capabilities: what the target has, checked before anything changes",
+                module: exported_module!(capabilities::capabilities).into(),
             },
             Group {
                 name: "simulator",
