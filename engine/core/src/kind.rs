@@ -45,6 +45,18 @@ macro_rules! builtin_kinds {
                     Kind::Custom(_) => None,
                 }
             }
+
+            /// The position in the table (the install order); custom kinds after all.
+            fn table_position(self) -> usize {
+                let mut position = 0;
+                $(
+                    if matches!(self, Kind::$variant) {
+                        return position;
+                    }
+                    position += 1;
+                )*
+                position
+            }
         }
     };
     (@scope namespaced) => { true };
@@ -264,10 +276,7 @@ impl Kind {
     /// Apply order of a batch: the order of the variants (Helm's install order), custom
     /// resources last, after the CRDs that define them.
     pub fn install_rank(self) -> usize {
-        BUILTIN_KINDS
-            .iter()
-            .position(|k| *k == self)
-            .unwrap_or(BUILTIN_KINDS.len())
+        self.table_position()
     }
 
     /// Resolves what users type: `deploy`, `deployments`, `Deployment`, `svc`, `hpa`,
@@ -279,7 +288,7 @@ impl Kind {
         let builtin = BUILTIN_KINDS.iter().copied().find(|k| {
             let b = k.builtin().expect("built in");
             let named =
-                word == b.name.to_ascii_lowercase() || word == b.plural || b.short.contains(&word);
+                word.eq_ignore_ascii_case(b.name) || word == b.plural || b.short.contains(&word);
             named && (group.is_empty() || group == k.group())
         });
         builtin.or_else(|| {
@@ -287,7 +296,7 @@ impl Kind {
             custom
                 .iter()
                 .position(|c| {
-                    (word == c.kind.to_ascii_lowercase() || word == c.plural)
+                    (word.eq_ignore_ascii_case(c.kind) || word == c.plural)
                         && (group.is_empty() || group == c.group)
                 })
                 .map(|i| Kind::Custom(CustomKind(i as u32)))

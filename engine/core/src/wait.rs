@@ -149,16 +149,15 @@ pub async fn wait_ready(
     let mut statuses: Vec<Option<WorkloadStatus>> = vec![None; workloads.len()];
     loop {
         let now = backend.now();
-        let mut pending = Vec::new();
+        let mut pending: Vec<&ObjectRef> = Vec::new();
         for (i, w) in workloads.iter().enumerate() {
             if statuses[i].as_ref().is_some_and(WorkloadStatus::done) {
                 continue;
             }
             let status = backend.status(w).await?;
-            let line = status.line();
-            if line != last[i] {
-                progress.progress(&w.short(), &line, now);
-                last[i] = line;
+            if !status.says(&last[i]) {
+                last[i] = status.line();
+                progress.progress(&w.short(), &last[i], now);
             }
             if let Some(error) = &status.error {
                 return Err(Error::Rollout {
@@ -168,7 +167,7 @@ pub async fn wait_ready(
                 });
             }
             if !status.done() {
-                pending.push(w.clone());
+                pending.push(w);
             }
             statuses[i] = Some(status);
         }
@@ -176,7 +175,7 @@ pub async fn wait_ready(
             return Ok(statuses.into_iter().flatten().collect());
         }
         if now >= deadline.at {
-            let names: Vec<String> = pending.iter().map(ObjectRef::short).collect();
+            let names: Vec<String> = pending.iter().map(|w| w.short()).collect();
             let lasts: Vec<&str> = workloads
                 .iter()
                 .zip(&last)

@@ -280,7 +280,7 @@ impl ClusterBackend for SimBackend {
 
     async fn changed(
         &self,
-        _objects: &[ObjectRef],
+        _objects: &[&ObjectRef],
         until: f64,
         cancel: &CancellationToken,
     ) -> Result<()> {

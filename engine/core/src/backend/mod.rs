@@ -60,7 +60,7 @@ pub trait ClusterBackend: Send + Sync {
     /// simulator's next event, a watch event), and at `until` at the latest.
     async fn changed(
         &self,
-        objects: &[ObjectRef],
+        objects: &[&ObjectRef],
         until: f64,
         cancel: &CancellationToken,
     ) -> Result<()>;

@@ -91,6 +91,14 @@ impl WorkloadStatus {
             None => self.message.clone(),
         }
     }
+
+    /// Whether `line` is what [`WorkloadStatus::line`] would say (without building it).
+    pub fn says(&self, line: &str) -> bool {
+        match &self.error {
+            Some(e) => line.strip_prefix("error: ") == Some(e.as_str()),
+            None => line == self.message,
+        }
+    }
 }
 
 /// What `apply` did to one object.

@@ -193,10 +193,7 @@ fn push_object(value: Value, origin: Origin, out: &mut Vec<Manifest>) -> Result<
             Ok(())
         }
         Value::Object(_) => {
-            out.push(Manifest {
-                object: std::sync::Arc::new(value),
-                origin,
-            });
+            out.push(Manifest::new(value, origin));
             Ok(())
         }
         other => Err(Error::Manifest {

@@ -31,9 +31,21 @@ pub struct Origin {
 pub struct Manifest {
     pub object: std::sync::Arc<Value>,
     pub origin: Origin,
+    /// Resolved once: batches sort, validate and apply by kind many times.
+    kind: Kind,
 }
 
 impl Manifest {
+    pub fn new(object: Value, origin: Origin) -> Manifest {
+        let text = |field: &str| object.get(field).and_then(Value::as_str).unwrap_or("");
+        let kind = Kind::resolve(text("apiVersion"), text("kind"));
+        Manifest {
+            object: Arc::new(object),
+            origin,
+            kind,
+        }
+    }
+
     pub fn kind_name(&self) -> &str {
         self.object
             .get("kind")
@@ -50,7 +62,7 @@ impl Manifest {
 
     /// The kind its `apiVersion` and `kind` name: built in, or custom.
     pub fn kind(&self) -> Kind {
-        Kind::resolve(self.api_version(), self.kind_name())
+        self.kind
     }
 
     pub fn name(&self) -> &str {
