@@ -23,7 +23,6 @@ mod ids;
 mod kubelet;
 mod meta;
 pub mod metrics;
-mod node_drain;
 mod nodes;
 pub mod pdb;
 mod pod;

@@ -8,7 +8,7 @@ use super::metrics::Filter;
 use super::time::{SECOND, SimTime};
 use super::traffic::TICK;
 use super::{Profiles, Sim};
-use rollplay_core::backend::{Minute, Quiet, ReplayConfig, ReplayReport};
+use rollplay_core::backend::{Minute, Quiet, Rehearsal, ReplayConfig, ReplayReport};
 use rollplay_core::error::{Error, Result};
 use rollplay_core::kind::Kind;
 use rollplay_core::manifest::Manifest;
@@ -181,4 +181,12 @@ pub fn replay_all(
         .into_iter()
         .map(|r| r.into_inner().expect("every replay ran"))
         .collect()
+}
+
+impl Rehearsal for SimBackend {
+    /// Replays with this simulator's image profiles as they are now.
+    fn replay_all(&self, configs: &[ReplayConfig], threads: usize) -> Vec<Result<ReplayReport>> {
+        let profiles = self.with_sim(|sim| sim.profiles().clone());
+        replay_all(configs, &profiles, threads)
+    }
 }

@@ -3,11 +3,13 @@
 //! types of this module only.
 
 mod capability;
+mod deadline;
 mod metrics;
 mod simulator;
 mod types;
 
 pub use capability::{ALL_CAPABILITIES, Capabilities, Capability};
+pub use deadline::{Deadline, Limit};
 pub use metrics::{MetricsFilter, MetricsInterval, MetricsReport, Rate};
 pub use simulator::{Minute, Rehearsal, ReplayConfig, ReplayReport, SimControls};
 pub use types::{
@@ -21,7 +23,6 @@ use crate::kind::Kind;
 use crate::manifest::Manifest;
 use crate::objref::ObjectRef;
 use crate::selector::Selector;
-use crate::wait::Deadline;
 use async_trait::async_trait;
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -2,16 +2,16 @@
 //! by a disruption budget is retried every 5 s, PDB-6), then wait until the evicted pods are
 //! gone, all within one deadline; running out of time leaves the node cordoned.
 
+use super::SimBackend;
 use crate::TARGET;
-use crate::backend::SimBackend;
 use crate::pdb::{
     DRAIN_RETRY, DrainStep, drain_step, evicted_line, termination_timeout_error, timeout_error,
 };
 use crate::time::{from_unix_seconds, unix_seconds};
+use rollplay_core::backend::{Deadline, Limit};
 use rollplay_core::backend::{DrainReport, ProgressSink};
 use rollplay_core::error::{Error, Result};
 use rollplay_core::kind::Kind;
-use rollplay_core::wait::{Deadline, Limit};
 use tokio_util::sync::CancellationToken;
 
 pub(crate) async fn drain(
@@ -92,9 +92,7 @@ pub(crate) async fn drain(
             let ms = timeout.as_millis() as u64;
             return Err(timed_out(&object, timeout_error(ns, pod, ms)));
         }
-        backend
-            .advance_until(now + DRAIN_RETRY, cancel, &what)
-            .await?;
+        backend.advance(now + DRAIN_RETRY, cancel, &what).await?;
     }
     // kubectl waits until the evicted pods are deleted, within the same timeout.
     loop {
@@ -114,9 +112,7 @@ pub(crate) async fn drain(
         if now >= until {
             return Err(timed_out(&object, termination_timeout_error(&ns, &pod)));
         }
-        backend
-            .advance_until(next.max(now + 1), cancel, &what)
-            .await?;
+        backend.advance(next.max(now + 1), cancel, &what).await?;
     }
     let now = backend.with_sim(|sim| sim.now());
     for p in &report.evicted {

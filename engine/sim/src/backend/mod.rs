@@ -2,22 +2,24 @@
 //! virtual, and its change signal is the next thing due in the simulation, so the core's one
 //! wait advances virtual time exactly to the instants that can change an answer.
 
+mod drain;
+
 use crate::time::{SimTime, from_unix_seconds, unix_seconds};
 use crate::{DeploymentSummary, Profiles, Sim, TARGET};
 use async_trait::async_trait;
 use parking_lot::{Mutex, MutexGuard};
+use rollplay_core::backend::Deadline;
 use rollplay_core::backend::{
     ApplyOutcome, Capabilities, Capability, ClusterBackend, Condition, DrainReport, EndpointInfo,
     EventInfo, Eviction, HistoryEntry, ImageChange, MetricsFilter, MetricsInterval, MetricsReport,
-    NodeInfo, PodSummary, ProgressSink, Rate, Rehearsal, ReplayConfig, ReplayReport,
-    RollbackOutcome, RollbackTo, RolloutState, SimControls, WorkloadStatus,
+    NodeInfo, PodSummary, ProgressSink, Rate, RollbackOutcome, RollbackTo, RolloutState,
+    SimControls, WorkloadStatus,
 };
 use rollplay_core::error::{Error, Result};
 use rollplay_core::kind::Kind;
 use rollplay_core::manifest::Manifest;
 use rollplay_core::objref::ObjectRef;
 use rollplay_core::selector::Selector;
-use rollplay_core::wait::Deadline;
 use rollplay_k8s::rollout::{RolloutStatus, status as verdicts};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -83,7 +85,12 @@ impl SimBackend {
 
     /// Advances virtual time to `target`: at once, or in steps of at most 100 ms of wall time
     /// when paced, stopping as soon as `cancel` fires.
-    async fn advance(&self, target: SimTime, cancel: &CancellationToken, what: &str) -> Result<()> {
+    pub(crate) async fn advance(
+        &self,
+        target: SimTime,
+        cancel: &CancellationToken,
+        what: &str,
+    ) -> Result<()> {
         let Some(pace) = self.pace else {
             self.sim().advance_to(target);
             return Ok(());
@@ -485,7 +492,7 @@ impl ClusterBackend for SimBackend {
         cancel: &CancellationToken,
         progress: &dyn ProgressSink,
     ) -> Result<DrainReport> {
-        crate::node_drain::drain(self, node, deadline, cancel, progress).await
+        drain::drain(self, node, deadline, cancel, progress).await
     }
 
     async fn uncordon(&self, node: &str) -> Result<bool> {
@@ -537,25 +544,5 @@ impl SimControls for SimBackend {
 
     fn note_action(&self, action: &Value) {
         self.sim().trace_note("action", action.clone());
-    }
-}
-
-impl Rehearsal for SimBackend {
-    /// Replays with this simulator's image profiles as they are now.
-    fn replay_all(&self, configs: &[ReplayConfig], threads: usize) -> Vec<Result<ReplayReport>> {
-        let profiles = self.sim().profiles().clone();
-        crate::replay::replay_all(configs, &profiles, threads)
-    }
-}
-
-/// Drains of the simulated nodes (`node_drain.rs`) need the backend's paced clock.
-impl SimBackend {
-    pub(crate) async fn advance_until(
-        &self,
-        target: SimTime,
-        cancel: &CancellationToken,
-        what: &str,
-    ) -> Result<()> {
-        self.advance(target, cancel, what).await
     }
 }
