@@ -6,3 +6,4 @@ pub mod playbooks;
 pub mod repl;
 pub mod run;
 pub mod sim;
+pub mod sim_serve;

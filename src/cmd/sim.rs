@@ -1,4 +1,5 @@
-//! `rollplay sim ...`: tools of the simulator itself (its conformance to the reference cases).
+//! `rollplay sim ...`: tools of the simulator itself (its conformance to the reference cases,
+//! and serving it over the Kubernetes API).
 
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -11,11 +12,15 @@ pub enum SimCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Serves the simulator over the Kubernetes REST API (kubectl and `--target kube` use it
+    /// as a cluster).
+    Serve(super::sim_serve::ServeArgs),
 }
 
 pub fn main(what: SimCommand) -> ExitCode {
     match what {
         SimCommand::Conformance { paths } => conformance(&paths),
+        SimCommand::Serve(args) => super::sim_serve::main(args),
     }
 }
 

@@ -248,6 +248,11 @@ impl Kind {
         }
     }
 
+    /// The short names kubectl accepts for it (`deploy`, `svc`); none for custom kinds.
+    pub fn short_names(self) -> &'static [&'static str] {
+        self.builtin().map_or(&[], |b| b.short)
+    }
+
     /// Lower-case singular, as in `deployment/web`.
     pub fn singular(self) -> String {
         self.name().to_ascii_lowercase()

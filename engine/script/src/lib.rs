@@ -19,4 +19,4 @@ pub mod target;
 
 pub use diagnostic::ScriptError;
 pub use runner::{Playbook, RunOptions, RunReport, WorkloadState, run};
-pub use target::{Connection, Target, TargetOptions};
+pub use target::{Connection, Target, TargetOptions, load_profiles};

@@ -103,7 +103,8 @@ pub struct Connection {
 }
 
 /// The simulator profiles of `--sim FILE` (the defaults when there is none).
-fn load_profiles(path: Option<&PathBuf>) -> Result<Profiles> {
+/// The simulator profiles of `--sim FILE`, or the defaults.
+pub fn load_profiles(path: Option<&PathBuf>) -> Result<Profiles> {
     let Some(path) = path else {
         return Ok(Profiles::default());
     };

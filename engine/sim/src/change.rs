@@ -287,12 +287,30 @@ impl Sim {
             o.remove("status");
         }
         merge_patch(&mut object, patch);
+        let replicas_given = patch.pointer("/spec/replicas").is_some();
+        self.replace_deployment(ns, name, object, replicas_given)
+    }
+
+    /// Replaces a Deployment's spec, labels and annotations with those of `object` (a PUT,
+    /// or the result of a patch); validated like a manifest, the selector immutable. Returns
+    /// whether the spec changed.
+    pub fn replace_deployment(
+        &mut self,
+        ns: &str,
+        name: &str,
+        object: Value,
+        replicas_given: bool,
+    ) -> Result<bool> {
+        let d = self
+            .deployments
+            .get(&key(ns, name))
+            .ok_or_else(|| self.not_found(Kind::Deployment, ns, name))?;
         let manifests =
             rollplay_core::manifest::load_value(object, &format!("patch of deployment/{name}"))?;
         rollplay_k8s::validate_all(&manifests)?;
         let mut spec =
             DeploymentSpec::from_value(manifests[0].object.get("spec").unwrap_or(&Value::Null));
-        spec.replicas_given = d.spec.replicas_given || patch.pointer("/spec/replicas").is_some();
+        spec.replicas_given = d.spec.replicas_given || replicas_given;
         if spec.selector != d.spec.selector {
             return Err(Error::Refused {
                 object: format!("deployment/{name}"),
@@ -316,9 +334,11 @@ impl Sim {
                 d.meta.annotations = annotations;
             })?;
         } else {
+            let rv = self.ids.resource_version();
             let d = self.deployments.get_mut(&key(ns, name)).expect("exists");
             d.meta.labels = labels;
             d.meta.annotations = annotations;
+            d.meta.resource_version = rv;
         }
         Ok(spec_changed)
     }

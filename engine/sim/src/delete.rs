@@ -84,6 +84,10 @@ impl Sim {
                     .is_some()
             }
         };
+        if deleted {
+            // A deletion takes a resource version, as it does on the API server.
+            self.ids.resource_version();
+        }
         self.settle();
         Ok(deleted)
     }

@@ -23,11 +23,16 @@ pub struct Event {
     pub name: String,
     pub source: &'static str,
     pub seq: u64,
+    /// The cluster's resource version when the event was last recorded (events take no
+    /// version of their own, so recording one leaves every other object's version as it was).
+    pub resource_version: u64,
 }
 
 #[derive(Default)]
 pub struct EventLog {
     events: VecDeque<Event>,
+    /// Events recorded so far, folded repeats included: changes whenever the log does.
+    recorded: u64,
     seq: u64,
     /// Identity (object, reason, message) → sequence number of its latest event, so folding a
     /// repeat does not scan the log.
@@ -72,7 +77,7 @@ impl EventLog {
     #[allow(clippy::too_many_arguments)]
     pub fn record(
         &mut self,
-        now: SimTime,
+        (now, resource_version): (SimTime, u64),
         kind: Kind,
         namespace: &str,
         name: &str,
@@ -97,6 +102,7 @@ impl EventLog {
                 .map(|e| (identity(e.kind, &e.namespace, &e.name, e.reason), e.seq))
                 .collect();
         }
+        self.recorded += 1;
         let id = identity(kind, namespace, name, reason);
         if let Some(&seq) = self.latest.get(&id) {
             let first = self.events.front().map_or(0, |e| e.seq);
@@ -113,6 +119,7 @@ impl EventLog {
             {
                 e.count += 1;
                 e.last = now;
+                e.resource_version = resource_version;
                 return;
             }
         }
@@ -131,6 +138,7 @@ impl EventLog {
             name: name.to_string(),
             source,
             seq: self.seq,
+            resource_version,
         });
     }
 
@@ -141,6 +149,11 @@ impl EventLog {
         let ns: std::sync::Arc<str> = namespace.into();
         self.namespaces.push(ns.clone());
         ns
+    }
+
+    /// Changes whenever an event is recorded or folded.
+    pub fn recorded(&self) -> u64 {
+        self.recorded
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Event> {
@@ -176,8 +189,9 @@ impl super::Sim {
             (Kind::ReplicaSet, _) => "replicaset-controller",
             _ => "deployment-controller",
         };
+        let at = (self.now, self.ids.current_resource_version());
         self.events
-            .record(self.now, kind, ns, name, warning, reason, message, source);
+            .record(at, kind, ns, name, warning, reason, message, source);
     }
 
     /// Records an Event whose type and reporting component the caller knows.
@@ -190,8 +204,9 @@ impl super::Sim {
         reason: &'static str,
         message: String,
     ) {
+        let at = (self.now, self.ids.current_resource_version());
         self.events
-            .record(self.now, kind, ns, name, warning, reason, message, source);
+            .record(at, kind, ns, name, warning, reason, message, source);
     }
 }
 
@@ -201,7 +216,7 @@ mod tests {
 
     fn record(log: &mut EventLog, at_seconds: SimTime, pod: &str, message: &str) {
         log.record(
-            at_seconds * SECOND,
+            (at_seconds * SECOND, 0),
             Kind::Pod,
             "default",
             pod,

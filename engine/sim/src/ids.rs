@@ -38,6 +38,11 @@ impl Ids {
         self.resource_version
     }
 
+    /// The latest resource version handed out: what a list is current as of.
+    pub fn current_resource_version(&self) -> u64 {
+        self.resource_version
+    }
+
     /// A creation order that breaks ties between objects created in the same instant.
     pub fn sequence(&mut self) -> u64 {
         self.sequence += 1;

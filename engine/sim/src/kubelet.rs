@@ -290,6 +290,8 @@ impl Sim {
             let rs_key = (key.0.clone(), pod.owner.clone());
             self.pods.remove(&id);
             self.pod_names.remove(key);
+            // A deletion takes a resource version, as it does on the API server.
+            self.ids.resource_version();
             if let Some(rs) = self.replicasets.get_mut(&rs_key) {
                 rs.pods.remove(&id);
                 let owner = rs.owner.clone();

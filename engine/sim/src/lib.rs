@@ -9,6 +9,7 @@ mod apply;
 mod autoscaler;
 pub mod backend;
 mod change;
+mod cluster_objects;
 pub mod conformance;
 pub mod controller;
 mod delete;
@@ -30,12 +31,14 @@ mod profile;
 mod query;
 pub mod replay;
 mod replicaset;
+pub mod serve;
 mod service;
 mod serving;
 mod store;
 pub mod time;
 mod trace;
 pub mod traffic;
+mod write;
 
 pub use self::Stats as SimStats;
 pub use backend::SimBackend;
@@ -119,6 +122,9 @@ pub struct Sim {
     traffic: traffic::Traffic,
     autoscalers: BTreeMap<Key, autoscaler::Autoscaler>,
     nodes: nodes::Nodes,
+    /// A node's resource version, from its last cordon or uncordon (absent: unchanged since
+    /// the start).
+    node_versions: BTreeMap<String, u64>,
     budgets: BTreeMap<Key, disruption::Budget>,
     /// Pods may have changed outside a controller pass (a deletion): budgets need a refresh.
     budgets_stale: bool,
@@ -159,6 +165,7 @@ impl Sim {
             traffic: traffic::Traffic::new(seed),
             autoscalers: BTreeMap::new(),
             nodes: nodes::initial(),
+            node_versions: BTreeMap::new(),
             budgets: BTreeMap::new(),
             budgets_stale: false,
         };

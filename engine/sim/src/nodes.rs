@@ -61,6 +61,10 @@ impl Sim {
         }
         let before = *state;
         *state = cordoned;
+        if before != cordoned {
+            let rv = self.ids.resource_version();
+            self.node_versions.insert(node.to_string(), rv);
+        }
         Ok(before)
     }
 

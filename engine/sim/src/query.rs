@@ -46,7 +46,8 @@ impl Sim {
                 .and_then(|id| self.pods.get(id))
                 .map(|p| p.to_value(self.now)),
             Kind::Service => self.services.get(&k).map(|s| s.to_value()),
-            Kind::Event => None,
+            Kind::Event => self.event_by_name(ns, name),
+            Kind::Node => self.node_object(name),
             Kind::EndpointSlice => self.endpoint_slice(ns, name),
             other => {
                 let ns = if other.namespaced() { ns } else { "" };
@@ -85,7 +86,9 @@ impl Sim {
                 .filter(|((n, _), _)| in_ns(n))
                 .map(|(_, s)| s.to_value())
                 .collect(),
-            Kind::Event | Kind::EndpointSlice => Vec::new(),
+            Kind::Event => self.event_objects(ns),
+            Kind::Node => self.node_objects(),
+            Kind::EndpointSlice => Vec::new(),
             other => self
                 .store
                 .list(other, if other.namespaced() { ns } else { "" })
