@@ -26,10 +26,13 @@ pub fn run_playbook(
     seed: u64,
 ) -> RunReport {
     let connection = Target::Sim
-        .connect(&TargetOptions {
-            seed,
-            ..Default::default()
-        })
+        .connect(
+            &TargetOptions {
+                seed,
+                ..Default::default()
+            },
+            runtime.handle(),
+        )
         .expect("the simulator connects");
     let options = RunOptions {
         namespace: "default".into(),

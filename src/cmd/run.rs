@@ -68,7 +68,18 @@ pub fn main(args: RunArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return bad_input(&args, e),
     };
-    let connection = match target.connect(&options) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let connection = match target.connect(&options, runtime.handle()) {
         Ok(c) => c,
         Err(e) => return bad_input(&args, e),
     };
@@ -84,17 +95,6 @@ pub fn main(args: RunArgs) -> ExitCode {
     {
         sim.enable_trace();
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
     let cancel = CancellationToken::new();
     let output: Arc<dyn Output> = Arc::new(Console::new());
     let report = runtime.block_on(async {

@@ -72,6 +72,26 @@ impl ServedSim {
         }
     }
 
+    /// `rollplay ARGS --target kube --output json` against this server; the exit code and
+    /// the one JSON object printed.
+    pub fn rollplay_json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let out = Command::new(env!("CARGO_BIN_EXE_rollplay"))
+            .args(args)
+            .args(["--target", "kube", "--output", "json"])
+            .env("KUBECONFIG", &self.kubeconfig)
+            .current_dir(super::root())
+            .output()
+            .expect("rollplay runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON object ({e}):\n{stdout}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code().unwrap_or(-1), value)
+    }
+
     /// kubectl with this server's kubeconfig.
     pub fn kubectl(&self, args: &[&str]) -> super::Outcome {
         let out = Command::new(kubectl_path())

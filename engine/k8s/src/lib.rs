@@ -10,6 +10,7 @@ pub mod quantity;
 pub mod rollout;
 pub mod selector;
 pub mod validate;
+pub mod views;
 
 pub use deployment::{DeploymentSpec, Fenceposts, Strategy};
 pub use intstr::IntOrString;

@@ -1,9 +1,10 @@
 //! Targets as flags and `:target` name them (`sim`, `kube[:CONTEXT]`, `swarm[:HOST]`), and
-//! the one place a target is constructed: everything else in the script layer sees only
-//! `ClusterBackend` and `Rehearsal`.
+//! the one place a target is constructed (the only file of this crate that names a target
+//! crate): everything else in the script layer sees only `ClusterBackend` and `Rehearsal`.
 
 use rollplay_core::backend::{ClusterBackend, Rehearsal};
 use rollplay_core::error::{Error, Result};
+use rollplay_kube::KubeBackend;
 use rollplay_sim::{Profiles, SimBackend};
 use std::fmt;
 use std::path::PathBuf;
@@ -41,9 +42,14 @@ impl Target {
         }
     }
 
-    /// Connects; a target this build cannot drive is bad input (exit 2), found before
+    /// Connects (a real target on `runtime`, whose tasks then follow it); a target that
+    /// cannot be reached or this build cannot drive is bad input (exit 2), found before
     /// anything runs.
-    pub fn connect(&self, options: &TargetOptions) -> Result<Connection> {
+    pub fn connect(
+        &self,
+        options: &TargetOptions,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<Connection> {
         match self {
             Target::Sim => {
                 let profiles = load_profiles(options.sim_profiles.as_ref())?;
@@ -53,19 +59,19 @@ impl Target {
                     rehearsal: sim,
                 })
             }
-            Target::Kube(_) | Target::Swarm(_) => {
-                let kind = if matches!(self, Target::Kube(_)) {
-                    "kube"
-                } else {
-                    "swarm"
-                };
-                Err(Error::bad_input(
-                    format!("--target {self}"),
-                    format!(
-                        "this build of rollplay drives the simulator only; the {kind} backend is not available yet (use --target sim to rehearse)"
-                    ),
-                ))
+            Target::Kube(context) => {
+                let kube = runtime.block_on(KubeBackend::connect(context.as_deref()))?;
+                // Replays rehearse on a fresh simulator with the run's profiles.
+                let profiles = load_profiles(options.sim_profiles.as_ref())?;
+                Ok(Connection {
+                    backend: Arc::new(kube),
+                    rehearsal: Arc::new(SimBackend::new(options.seed, profiles)),
+                })
             }
+            Target::Swarm(_) => Err(Error::bad_input(
+                format!("--target {self}"),
+                "this build of rollplay has no Docker Swarm backend yet (use --target sim to rehearse, or --target kube)",
+            )),
         }
     }
 }
@@ -146,11 +152,18 @@ mod tests {
 
     #[test]
     fn a_target_this_build_cannot_drive_is_bad_input() {
-        let err = Target::Kube(None)
-            .connect(&TargetOptions::default())
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let err = Target::Swarm(None)
+            .connect(&TargetOptions::default(), runtime.handle())
             .err()
             .expect("not in this build");
         assert_eq!(err.class(), rollplay_core::ErrorClass::BadInput);
-        assert!(err.to_string().contains("not available yet"), "{err}");
+        assert!(
+            err.to_string().contains("no Docker Swarm backend yet"),
+            "{err}"
+        );
     }
 }

@@ -61,10 +61,13 @@ async fn eval(body: &str) -> RunReport {
         cancel: Default::default(),
     };
     let connection = Target::Sim
-        .connect(&TargetOptions {
-            seed: 1,
-            ..Default::default()
-        })
+        .connect(
+            &TargetOptions {
+                seed: 1,
+                ..Default::default()
+            },
+            &tokio::runtime::Handle::current(),
+        )
         .expect("the simulator connects");
     run(connection, &playbook, options).await
 }

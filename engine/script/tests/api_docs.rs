@@ -44,10 +44,13 @@ fn options() -> RunOptions {
 /// A fresh simulator with the fixture applied and rolled out (a minute later).
 async fn fixture() -> Connection {
     let connection = Target::Sim
-        .connect(&TargetOptions {
-            seed: 1,
-            ..Default::default()
-        })
+        .connect(
+            &TargetOptions {
+                seed: 1,
+                ..Default::default()
+            },
+            &tokio::runtime::Handle::current(),
+        )
         .expect("the simulator connects");
     let setup = Playbook {
         name: "fixture".into(),

@@ -88,7 +88,12 @@ impl Sim {
                 .collect(),
             Kind::Event => self.event_objects(ns),
             Kind::Node => self.node_objects(),
-            Kind::EndpointSlice => Vec::new(),
+            Kind::EndpointSlice => self
+                .services
+                .keys()
+                .filter(|(n, _)| in_ns(n))
+                .filter_map(|(n, name)| self.endpoint_slice(n, name))
+                .collect(),
             other => self
                 .store
                 .list(other, if other.namespaced() { ns } else { "" })
@@ -115,10 +120,31 @@ impl Sim {
 
     fn endpoint_slice(&self, ns: &str, service: &str) -> Option<Value> {
         let eps = self.endpoints(ns, service)?;
+        let svc = self.services.get(&key(ns, service))?;
+        // The slice changes when its Service or one of its pods does; the newest of their
+        // versions stands for it.
+        let version = eps
+            .iter()
+            .filter_map(|e| {
+                self.pod_names
+                    .get(&key(ns, &e.pod))
+                    .and_then(|id| self.pods.get(id))
+            })
+            .map(|p| p.meta.resource_version)
+            .chain([svc.meta.resource_version])
+            .max()
+            .unwrap_or(0);
         Some(serde_json::json!({
             "apiVersion": "discovery.k8s.io/v1",
             "kind": "EndpointSlice",
-            "metadata": {"name": service, "namespace": ns, "labels": {"kubernetes.io/service-name": service}},
+            "metadata": {
+                "name": service,
+                "namespace": ns,
+                "uid": svc.meta.uid.to_string(),
+                "resourceVersion": version.to_string(),
+                "creationTimestamp": rfc3339(svc.meta.created),
+                "labels": {"kubernetes.io/service-name": service, "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"},
+            },
             "addressType": "IPv4",
             "endpoints": eps.iter().map(|e| serde_json::json!({
                 "addresses": [e.ip],

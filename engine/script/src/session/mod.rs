@@ -95,9 +95,13 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":quit", "leave (Ctrl-D does too)"),
 ];
 
-fn connect(target: &str, options: &SessionOptions) -> Result<Connection, String> {
+fn connect(
+    target: &str,
+    options: &SessionOptions,
+    handle: &tokio::runtime::Handle,
+) -> Result<Connection, String> {
     Target::parse(target)
-        .and_then(|t| t.connect(&options.target))
+        .and_then(|t| t.connect(&options.target, handle))
         .map_err(|e| e.to_string())
 }
 
@@ -109,7 +113,7 @@ impl Session {
         options: SessionOptions,
         handle: tokio::runtime::Handle,
     ) -> Result<Session, String> {
-        let connection = connect(target, &options)?;
+        let connection = connect(target, &options, &handle)?;
         let host = Self::host_for(connection, &options, &handle);
         let engine = Self::engine_for(&host);
         let mut session = Session {
@@ -269,7 +273,7 @@ impl Session {
                 if arg.is_empty() {
                     return Reply::Text(format!("target: {}", self.target));
                 }
-                match connect(&arg, &self.options) {
+                match connect(&arg, &self.options, &self.handle) {
                     Ok(connection) => {
                         let mut options = self.options.clone();
                         options.namespace = self.host.namespace();

@@ -113,6 +113,14 @@ pub fn list(state: &State, target: &Target, params: &Params, accept: &str) -> An
     ))
 }
 
+/// A write into a namespace that does not exist is refused as the API server refuses it.
+fn require_namespace(state: &State, target: &Target, ns: &str) -> Result<(), ApiError> {
+    if target.kind.namespaced() && !state.world().sim.namespace_exists(ns) {
+        return Err(ApiError::not_found(Kind::Namespace, ns));
+    }
+    Ok(())
+}
+
 /// The body as an object of the target's kind and namespace.
 fn body_object(target: &Target, body: &[u8], ns: &str) -> Result<Value, ApiError> {
     let mut object: Value = serde_json::from_slice(body)
@@ -174,6 +182,7 @@ fn validate(
 
 pub fn create(state: &State, target: &Target, params: &Params, body: &[u8]) -> Answer {
     let ns = namespace_of(target);
+    require_namespace(state, target, &ns)?;
     let mut object = body_object(target, body, &ns)?;
     let name = match object.pointer("/metadata/name").and_then(Value::as_str) {
         Some(n) if !n.is_empty() => n.to_string(),
@@ -265,6 +274,7 @@ pub fn patch(
         .or_else(|_| serde_saphyr::from_slice(body))
         .map_err(|e| ApiError::bad_request(format!("the patch is not JSON or YAML: {e}")))?;
     let ns = namespace_of(target);
+    require_namespace(state, target, &ns)?;
     let current = match get(state, target, name) {
         Ok((_, current)) => current,
         Err(e) if e.code == 404 && kind == PatchType::Apply => {

@@ -1,0 +1,180 @@
+//! The built-in playbooks with `--target kube` against `rollplay sim serve`, and the same
+//! playbook, seed and profiles on `--target sim`: the same final state on both.
+
+mod common;
+
+use common::served::ServedSim;
+use common::*;
+use serde_json::Value;
+
+/// What a run leaves behind, as its report states it: per workload, revision, images,
+/// replicas and whether it is rolled out.
+fn final_state(report: &Value) -> Vec<(String, Value, Value, Value, Value)> {
+    report["state"]
+        .as_array()
+        .expect("state")
+        .iter()
+        .map(|s| {
+            (
+                s["object"].as_str().unwrap().to_string(),
+                s["revision"].clone(),
+                s["images"].clone(),
+                s["replicas"].clone(),
+                s["rolled_out"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// `rolling` on the simulator and on kube against `sim serve` at `speed`.
+fn on_both(profile: Option<(&str, &str)>, speed: &str) -> ((i32, Value), (i32, Value)) {
+    let profiles = profile.map(|(test, p)| new_image_profile(test, p));
+    let image = new_image_arg();
+    let mut extra: Vec<&str> = Vec::new();
+    if let Some(p) = &profiles {
+        extra.extend(["--sim", p.as_str()]);
+    }
+    let on_sim = run_json(&rolling_args(&image, &extra));
+    let served = ServedSim::start(&[&["--speed", speed], extra.as_slice()].concat());
+    let on_kube = served.rollplay_json(&rolling_args(&image, &[]));
+    (on_sim, on_kube)
+}
+
+#[test]
+fn rolling_ends_in_the_same_state_on_kube_as_on_the_simulator() {
+    let ((sim_code, sim), (kube_code, kube)) = on_both(None, "60");
+    assert_eq!((sim_code, kube_code), (0, 0), "{kube:#}");
+    assert_eq!(kube["target"], "kube:rollplay-sim");
+    assert_eq!(kube["result"]["old_revision"], 1);
+    assert_eq!(kube["result"]["new_revision"], 2);
+    assert_eq!(kube["result"]["new_image"], NEW_IMAGE);
+    assert_eq!(final_state(&sim), final_state(&kube));
+}
+
+#[test]
+fn a_never_ready_image_is_rolled_back_on_kube_as_on_the_simulator() {
+    let ((sim_code, sim), (kube_code, kube)) =
+        on_both(Some(("kube-never-ready", "{ready: false}")), "60");
+    assert_eq!((sim_code, kube_code), (1, 1), "{kube:#}");
+    let message = kube["error"]["message"].as_str().unwrap();
+    assert!(message.contains("rolled back to revision 1"), "{message}");
+    // K8S-REV-7 on a served cluster too: the old template returns as revision 3.
+    assert_eq!(final_state(&kube)[0].1, 3);
+    assert_eq!(final_state(&sim), final_state(&kube));
+}
+
+#[test]
+fn a_crash_looping_image_is_rolled_back_on_kube() {
+    // The playbook looks at pods every 15 s of wall time; at 20× the progress deadline
+    // (600 s) is 30 s away, so the crash loop is what it finds first, as on a cluster.
+    let ((_, sim), (kube_code, kube)) =
+        on_both(Some(("kube-crash", "{crash_after_seconds: 4}")), "20");
+    assert_eq!(kube_code, 1, "{kube:#}");
+    let message = kube["error"]["message"].as_str().unwrap();
+    assert!(message.contains("crash-looping"), "{message}");
+    assert_eq!(final_state(&sim), final_state(&kube));
+}
+
+#[test]
+fn playbooks_that_need_metrics_stop_before_any_change_on_kube() {
+    let served = ServedSim::start(&[]);
+    let image = new_image_arg();
+    for playbook in ["canary", "blue-green"] {
+        let (code, report) = served.rollplay_json(&[
+            "run",
+            playbook,
+            "--set",
+            "manifests=examples/k8s",
+            "--set",
+            &image,
+        ]);
+        assert_eq!(code, 2, "{playbook}: {report:#}");
+        assert_eq!(
+            report["error"]["kind"], "missing_capability",
+            "{playbook}: {report:#}"
+        );
+        assert!(
+            report["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("metrics")
+        );
+        assert_eq!(
+            report["actions"].as_array().map(Vec::len),
+            Some(0),
+            "{playbook}"
+        );
+    }
+    let none = served.kubectl_ok(&["get", "deployments", "-A", "-o", "name"]);
+    assert!(none.trim().is_empty(), "something was applied: {none}");
+}
+
+#[test]
+fn a_context_that_does_not_exist_names_those_that_do() {
+    let served = ServedSim::start(&[]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollplay"))
+        .args([
+            "run",
+            "rolling",
+            "--target",
+            "kube:prod",
+            "--set",
+            "manifests=examples/k8s",
+        ])
+        .arg("--set")
+        .arg(new_image_arg())
+        .env("KUBECONFIG", &served.kubeconfig)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no context \"prod\" in the kubeconfig")
+            && stderr.contains("contexts: rollplay-sim"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_one_line_with_its_address_and_exit_2() {
+    let dir = scratch("unreachable");
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let kubeconfig = write(
+        &dir,
+        "kubeconfig",
+        &format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster: {{server: \"http://127.0.0.1:{port}\"}}\ncontexts:\n- name: gone\n  context: {{cluster: gone, user: gone}}\ncurrent-context: gone\nusers:\n- name: gone\n  user: {{}}\n"
+        ),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollplay"))
+        .args([
+            "run",
+            "rolling",
+            "--target",
+            "kube",
+            "--set",
+            "manifests=examples/k8s",
+        ])
+        .arg("--set")
+        .arg(new_image_arg())
+        .env("KUBECONFIG", &kubeconfig)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let error_lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(error_lines.len(), 1, "{stderr}");
+    assert!(
+        error_lines[0].contains(&format!(
+            "cannot reach the Kubernetes API at http://127.0.0.1:{port}"
+        )),
+        "{stderr}"
+    );
+}
