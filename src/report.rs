@@ -10,6 +10,7 @@ pub fn json(
     target: &str,
     namespace: &str,
     seed: Option<u64>,
+    client: Value,
 ) -> Value {
     json!({
         "ok": report.ok,
@@ -24,6 +25,7 @@ pub fn json(
         "actions": report.actions,
         "state": report.state,
         "warnings": warnings(report),
+        "client": client,
     })
 }
 

@@ -178,3 +178,130 @@ fn an_unreachable_server_is_one_line_with_its_address_and_exit_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn rolling_ends_correctly_through_server_errors_throttling_and_dropped_watches() {
+    // 5 % of requests answered 500, 2 % answered 429 with Retry-After, every watch cut after
+    // 4 s; at 3× the run lasts long enough for several cuts.
+    let served = ServedSim::start(&[
+        "--speed",
+        "3",
+        "--faults",
+        "5xx=0.05,429=0.02,drop-watch=4s,seed=11",
+    ]);
+    let image = new_image_arg();
+    let (code, report) = served.rollplay_json(&rolling_args(&image, &[]));
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["result"]["new_revision"], 2);
+    let client = &report["client"];
+    assert!(client["retried_requests"].as_u64().unwrap() > 0, "{client}");
+    assert!(client["resumed_watches"].as_u64().unwrap() > 0, "{client}");
+    let state = &report["state"][0];
+    assert_eq!(
+        (state["rolled_out"].as_bool(), state["images"][0].as_str()),
+        (Some(true), Some(NEW_IMAGE))
+    );
+}
+
+#[test]
+fn kubectl_and_rollplay_agree_on_a_rollout_either_of_them_drives() {
+    let served = ServedSim::start(&["--speed", "5"]);
+    let image = new_image_arg();
+    let rolling = std::process::Command::new(env!("CARGO_BIN_EXE_rollplay"))
+        .args(rolling_args(
+            &image,
+            &["--target", "kube", "--output", "json"],
+        ))
+        .env("KUBECONFIG", &served.kubeconfig)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Once rollplay has changed the image, kubectl follows the same rollout.
+    let mut changed = false;
+    for _ in 0..600 {
+        let out = served.kubectl(&[
+            "-n",
+            "demo",
+            "get",
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ]);
+        if out.stdout == NEW_IMAGE {
+            changed = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(changed, "rollplay never set the new image");
+    let status = served.kubectl_ok(&[
+        "-n",
+        "demo",
+        "rollout",
+        "status",
+        "deployment/web",
+        "--timeout=120s",
+    ]);
+    assert!(
+        status
+            .trim_end()
+            .ends_with("deployment \"web\" successfully rolled out"),
+        "{status}"
+    );
+    let out = rolling.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["state"][0]["rolled_out"], true);
+
+    // kubectl undoes it; rollplay's status and history say what kubectl's do.
+    served.kubectl_ok(&["-n", "demo", "rollout", "undo", "deployment/web"]);
+    served.kubectl_ok(&[
+        "-n",
+        "demo",
+        "rollout",
+        "status",
+        "deployment/web",
+        "--timeout=120s",
+    ]);
+    let kubectl_revisions: Vec<i64> = served
+        .kubectl_ok(&["-n", "demo", "rollout", "history", "deployment/web"])
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(kubectl_revisions, [2, 3]);
+    let (code, seen) = served.rollplay_json(&[
+        "run",
+        "tests/fixtures/status-and-history.rhai",
+        "-n",
+        "demo",
+    ]);
+    assert_eq!(code, 0, "{seen:#}");
+    let r = &seen["result"];
+    assert_eq!(r["history"], serde_json::json!(kubectl_revisions));
+    assert_eq!(
+        (
+            r["revision"].as_i64(),
+            r["image"].as_str(),
+            r["done"].as_bool()
+        ),
+        (Some(3), Some(OLD_IMAGE), Some(true))
+    );
+    assert_eq!(r["current"], serde_json::json!([3]));
+}
+
+#[test]
+fn autoscale_tuning_rehearses_on_the_simulator_when_the_target_is_kube() {
+    let served = ServedSim::start(&["--speed", "20"]);
+    let (code, report) =
+        served.rollplay_json(&["run", "autoscale-tuning", "--set", "manifests=examples/k8s"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["target"], "kube:rollplay-sim");
+    assert!(
+        report["result"]["autoscaler"]["behavior"].is_object(),
+        "{report:#}"
+    );
+}

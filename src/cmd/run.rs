@@ -137,6 +137,7 @@ pub fn main(args: RunArgs) -> ExitCode {
                 backend.target(),
                 &args.target.namespace,
                 Some(args.target.seed),
+                backend.client_report(),
             );
             println!(
                 "{}",

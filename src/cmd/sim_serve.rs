@@ -32,6 +32,9 @@ pub struct ServeArgs {
     /// Faults to inject: `5xx=0.05,429=0.02,drop-watch=10s,seed=7`.
     #[arg(long, value_name = "SPEC")]
     faults: Option<String>,
+    /// Writes one JSON line per request (verb, group, resource, namespace, code, bytes).
+    #[arg(long, value_name = "FILE")]
+    request_log: Option<PathBuf>,
 }
 
 pub fn main(args: ServeArgs) -> ExitCode {
@@ -69,6 +72,7 @@ fn serve(args: ServeArgs) -> Result<()> {
                 speed: args.speed,
                 faults,
                 token: args.token.clone(),
+                request_log: args.request_log.clone(),
             },
         )
         .await

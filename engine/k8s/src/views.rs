@@ -3,7 +3,11 @@
 //! its ReplicaSets, its pods, events and a Service's endpoints from its EndpointSlices.
 
 use crate::json::{i64_at, str_at, string_map};
-use crate::rollout::{DeploymentObservation, status::deployment as verdict};
+use crate::rollout::DeploymentObservation;
+use crate::rollout::status::{
+    DaemonSetObservation, RolloutStatus, StatefulSetObservation, daemon_set, deployment as verdict,
+    stateful_set,
+};
 use crate::{PodTemplate, annotations};
 use rollplay_core::backend::{
     Condition, EndpointInfo, EventInfo, HistoryEntry, PodSummary, RolloutState, WorkloadStatus,
@@ -97,6 +101,116 @@ pub fn deployment_status(d: &Value) -> WorkloadStatus {
         error: v.error.clone(),
         detail: Value::Null,
     }
+}
+
+/// The counts a workload's status reports, by the portable names.
+struct Counts {
+    replicas: i32,
+    current: i32,
+    updated: i32,
+    ready: i32,
+    available: i32,
+}
+
+fn portable(
+    kind: &str,
+    o: &Value,
+    v: &RolloutStatus,
+    counts: Counts,
+    strategy: &str,
+) -> WorkloadStatus {
+    let state = if v.done && v.error.is_none() {
+        RolloutState::Complete
+    } else if v.error.is_some() {
+        RolloutState::Failed
+    } else {
+        RolloutState::Progressing
+    };
+    let template = PodTemplate::from_value(&o["spec"]["template"]);
+    WorkloadStatus {
+        kind: kind.into(),
+        name: str_at(o, &["metadata", "name"]).unwrap_or_default().into(),
+        namespace: str_at(o, &["metadata", "namespace"])
+            .unwrap_or_default()
+            .into(),
+        state,
+        replicas: counts.replicas,
+        current: counts.current,
+        updated: counts.updated,
+        ready: counts.ready,
+        available: counts.available,
+        unavailable: (counts.replicas - counts.available).max(0),
+        revision: None,
+        images: template
+            .containers
+            .iter()
+            .map(|c| (c.name.clone(), c.image.clone()))
+            .collect(),
+        paused: false,
+        strategy: strategy.into(),
+        generation: i64_at(o, &["metadata", "generation"]).unwrap_or(0),
+        observed_generation: i64_at(o, &["status", "observedGeneration"]).unwrap_or(0),
+        conditions: Vec::new(),
+        message: v.message.clone().unwrap_or_default().trim_end().to_string(),
+        error: v.error.clone(),
+        detail: o["status"].clone(),
+    }
+}
+
+/// A DaemonSet's portable status with the K8S-ROS-2 verdict.
+pub fn daemon_set_status(d: &Value) -> WorkloadStatus {
+    let strategy = str_at(d, &["spec", "updateStrategy", "type"]).unwrap_or("RollingUpdate");
+    let obs = DaemonSetObservation {
+        name: str_at(d, &["metadata", "name"]).unwrap_or_default().into(),
+        rolling_update: strategy == "RollingUpdate",
+        generation: i64_at(d, &["metadata", "generation"]).unwrap_or(0),
+        observed_generation: i64_at(d, &["status", "observedGeneration"]).unwrap_or(0),
+        updated_number_scheduled: int(d, &["status", "updatedNumberScheduled"]),
+        desired_number_scheduled: int(d, &["status", "desiredNumberScheduled"]),
+        number_available: int(d, &["status", "numberAvailable"]),
+    };
+    let counts = Counts {
+        replicas: obs.desired_number_scheduled,
+        current: int(d, &["status", "currentNumberScheduled"]),
+        updated: obs.updated_number_scheduled,
+        ready: int(d, &["status", "numberReady"]),
+        available: obs.number_available,
+    };
+    portable("DaemonSet", d, &daemon_set(&obs), counts, strategy)
+}
+
+/// A StatefulSet's portable status with the K8S-ROS-3 verdict.
+pub fn stateful_set_status(s: &Value) -> WorkloadStatus {
+    let strategy = str_at(s, &["spec", "updateStrategy", "type"]).unwrap_or("RollingUpdate");
+    let rolling = s.pointer("/spec/updateStrategy/rollingUpdate");
+    let obs = StatefulSetObservation {
+        name: str_at(s, &["metadata", "name"]).unwrap_or_default().into(),
+        rolling_update: strategy == "RollingUpdate",
+        spec_replicas: i64_at(s, &["spec", "replicas"]).unwrap_or(1) as i32,
+        rolling_update_set: rolling.is_some(),
+        partition: rolling
+            .and_then(|r| r["partition"].as_i64())
+            .map(|p| p as i32),
+        generation: i64_at(s, &["metadata", "generation"]).unwrap_or(0),
+        observed_generation: i64_at(s, &["status", "observedGeneration"]).unwrap_or(0),
+        ready_replicas: int(s, &["status", "readyReplicas"]),
+        current_replicas: int(s, &["status", "currentReplicas"]),
+        updated_replicas: int(s, &["status", "updatedReplicas"]),
+        current_revision: str_at(s, &["status", "currentRevision"])
+            .unwrap_or_default()
+            .into(),
+        update_revision: str_at(s, &["status", "updateRevision"])
+            .unwrap_or_default()
+            .into(),
+    };
+    let counts = Counts {
+        replicas: obs.spec_replicas,
+        current: int(s, &["status", "replicas"]),
+        updated: obs.updated_replicas,
+        ready: obs.ready_replicas,
+        available: int(s, &["status", "availableReplicas"]),
+    };
+    portable("StatefulSet", s, &stateful_set(&obs), counts, strategy)
 }
 
 /// Whether `object` is controlled by the object with `uid`.
@@ -249,4 +363,59 @@ pub fn selector_labels(deployment: &Value) -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_stateful_set_is_done_when_every_replica_runs_the_update_revision() {
+        let mut sts = json!({
+            "metadata": {"name": "zk", "namespace": "default", "generation": 2},
+            "spec": {"replicas": 3, "updateStrategy": {"type": "RollingUpdate"},
+                     "template": {"spec": {"containers": [{"name": "zk", "image": "zk:2"}]}}},
+            "status": {"observedGeneration": 2, "replicas": 3, "readyReplicas": 3, "currentReplicas": 1,
+                       "updatedReplicas": 2, "availableReplicas": 3, "currentRevision": "zk-1", "updateRevision": "zk-2"},
+        });
+        let st = stateful_set_status(&sts);
+        assert_eq!(st.state, RolloutState::Progressing, "{}", st.message);
+        assert_eq!(st.images, [("zk".to_string(), "zk:2".to_string())]);
+        sts["status"]["updatedReplicas"] = json!(3);
+        sts["status"]["currentReplicas"] = json!(3);
+        sts["status"]["currentRevision"] = json!("zk-2");
+        let st = stateful_set_status(&sts);
+        assert!(st.done(), "{}", st.message);
+        assert!(
+            st.message
+                .contains("statefulset rolling update complete 3 pods at revision zk-2"),
+            "{}",
+            st.message
+        );
+    }
+
+    #[test]
+    fn a_daemon_set_waits_for_its_spec_to_be_observed_then_for_updated_pods() {
+        let mut ds = json!({
+            "metadata": {"name": "node-exporter", "generation": 3},
+            "spec": {"template": {"spec": {"containers": [{"name": "e", "image": "e:2"}]}}},
+            "status": {"observedGeneration": 2, "desiredNumberScheduled": 3, "updatedNumberScheduled": 3, "numberAvailable": 3},
+        });
+        assert!(
+            daemon_set_status(&ds)
+                .message
+                .contains("Waiting for daemon set spec update to be observed")
+        );
+        ds["status"]["observedGeneration"] = json!(3);
+        ds["status"]["updatedNumberScheduled"] = json!(1);
+        let st = daemon_set_status(&ds);
+        assert!(
+            st.message.contains("1 out of 3 new pods have been updated"),
+            "{}",
+            st.message
+        );
+        ds["status"]["updatedNumberScheduled"] = json!(3);
+        assert!(daemon_set_status(&ds).done());
+    }
 }

@@ -351,8 +351,24 @@ impl ClusterBackend for KubeBackend {
     }
 
     async fn status(&self, workload: &ObjectRef) -> Result<WorkloadStatus> {
-        self.deployment_only(workload, "status")?;
-        Ok(views::deployment_status(&self.current(workload).await?))
+        // K8S-ROS-1..3: the verdict `kubectl rollout status` gives for each workload kind.
+        let read = match workload.kind {
+            Kind::Deployment => views::deployment_status,
+            Kind::StatefulSet => views::stateful_set_status,
+            Kind::DaemonSet => views::daemon_set_status,
+            other => {
+                return Err(Error::Unsupported {
+                    primitive: "status".into(),
+                    target: self.target.clone(),
+                    reason: format!(
+                        "a rollout status exists for Deployments, StatefulSets and DaemonSets; {}/{} is a {other}",
+                        other.singular(),
+                        workload.name
+                    ),
+                });
+            }
+        };
+        Ok(read(&self.current(workload).await?))
     }
 
     async fn select(
@@ -443,6 +459,15 @@ impl ClusterBackend for KubeBackend {
             .list_values(Kind::EndpointSlice, &service.namespace, Some(&labels), None)
             .await?;
         Ok(views::endpoints(&slices))
+    }
+
+    fn client_report(&self) -> Value {
+        use std::sync::atomic::Ordering::Relaxed;
+        serde_json::json!({
+            "retried_requests": self.retries.requests.load(Relaxed),
+            "resumed_watches": self.retries.watches_resumed.load(Relaxed),
+            "relists": self.retries.relists.load(Relaxed),
+        })
     }
 
     async fn names(&self, kind: Kind, namespace: &str) -> Result<Vec<String>> {

@@ -4,7 +4,6 @@
 
 use kube::Client;
 use kube::api::{Api, ApiResource, DynamicObject};
-use kube::discovery::{self, Scope};
 use parking_lot::Mutex;
 use rollplay_core::kind::Kind;
 use std::collections::BTreeMap;
@@ -31,28 +30,40 @@ pub fn api(client: &Client, kind: Kind, namespace: &str) -> Api<DynamicObject> {
     }
 }
 
-/// What discovery said about each kind asked for: served (with its scope) or not.
+/// What discovery said about each group version asked for: its kinds and their scope, or
+/// None when the cluster does not serve it. One request per group version.
 #[derive(Default)]
 pub struct Served {
-    known: Mutex<BTreeMap<Kind, Option<bool>>>,
+    known: Mutex<BTreeMap<String, Option<BTreeMap<String, bool>>>>,
 }
 
 impl Served {
     /// Whether the cluster serves `kind`: Some(namespaced), or None when it does not.
     pub async fn lookup(&self, client: &Client, kind: Kind) -> kube::Result<Option<bool>> {
-        if let Some(known) = self.known.lock().get(&kind) {
-            return Ok(*known);
-        }
         let api_version = kind.api_version();
-        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
-        let gvk = kube::api::GroupVersionKind::gvk(group, version, kind.name());
-        let answer = match discovery::pinned_kind(client, &gvk).await {
-            Ok((_, caps)) => Some(caps.scope == Scope::Namespaced),
+        if let Some(known) = self.known.lock().get(api_version) {
+            return Ok(known
+                .as_ref()
+                .and_then(|kinds| kinds.get(kind.name()).copied()));
+        }
+        let list = if api_version.contains('/') {
+            client.list_api_group_resources(api_version).await
+        } else {
+            client.list_core_api_resources(api_version).await
+        };
+        let kinds = match list {
+            Ok(list) => Some(
+                list.resources
+                    .into_iter()
+                    .filter(|r| !r.name.contains('/'))
+                    .map(|r| (r.kind, r.namespaced))
+                    .collect::<BTreeMap<String, bool>>(),
+            ),
             Err(kube::Error::Api(status)) if status.code == 404 => None,
-            Err(kube::Error::Discovery(_)) => None,
             Err(e) => return Err(e),
         };
-        self.known.lock().insert(kind, answer);
+        let answer = kinds.as_ref().and_then(|k| k.get(kind.name()).copied());
+        self.known.lock().insert(api_version.to_string(), kinds);
         Ok(answer)
     }
 }

@@ -164,6 +164,12 @@ pub trait ClusterBackend: Send + Sync {
         Err(self.missing(Capability::Nodes, "nodes"))
     }
 
+    /// How the target's client fared during a run (requests sent again, watches resumed),
+    /// for the run's report; null when the target has nothing to say.
+    fn client_report(&self) -> Value {
+        Value::Null
+    }
+
     /// The simulator's controls, on a simulator.
     fn simulator(&self) -> Option<&dyn SimControls> {
         None

@@ -7,6 +7,7 @@ mod faults;
 mod objects;
 mod patch;
 mod query;
+mod request_log;
 mod routes;
 mod state;
 mod status;
@@ -40,6 +41,8 @@ pub struct ServeOptions {
     pub faults: FaultOptions,
     /// When set, every request must carry `Authorization: Bearer TOKEN`.
     pub token: Option<String>,
+    /// When set, one JSON line per request is written there.
+    pub request_log: Option<std::path::PathBuf>,
 }
 
 impl Default for ServeOptions {
@@ -49,6 +52,7 @@ impl Default for ServeOptions {
             speed: 1.0,
             faults: FaultOptions::default(),
             token: None,
+            request_log: None,
         }
     }
 }
@@ -89,13 +93,19 @@ impl Served {
         } else {
             1.0
         };
-        let state = Arc::new(State::new(
+        let request_log = match &options.request_log {
+            Some(path) => Some(request_log::RequestLog::create(path)?),
+            None => None,
+        };
+        let mut state = State::new(
             sim,
             speed,
             faults::Faults::new(options.faults),
             format!("{address}"),
             options.token,
-        ));
+        );
+        state.request_log = request_log;
+        let state = Arc::new(state);
         let app = Router::new().fallback(handle).with_state(state.clone());
         let stopping = state.stopping.clone();
         let server = tokio::spawn(async move {
@@ -199,11 +209,25 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let response = answer(&state, &method, &uri, &headers, &body);
+    if let Some(log) = &state.request_log {
+        log.record(&method, &uri, &response);
+    }
+    response
+}
+
+fn answer(
+    state: &Arc<State>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
     state.counters.requests.fetch_add(1, Ordering::Relaxed);
     let route = routes::route(uri.path());
     if let Some(token) = &state.token
         && route != Route::Health
-        && header_text(&headers, header::AUTHORIZATION) != format!("Bearer {token}")
+        && header_text(headers, header::AUTHORIZATION) != format!("Bearer {token}")
     {
         return ApiError::new(401, "Unauthorized", "Unauthorized").into_response();
     }
@@ -244,13 +268,13 @@ async fn handle(
             .map(|d| (200, d))
             .ok_or_else(|| ApiError::no_route(uri.path())),
         Route::Object(target) => {
-            return object(&state, &method, &target, &params, &headers, &body)
+            return object(state, method, &target, &params, headers, body)
                 .unwrap_or_else(IntoResponse::into_response);
         }
         Route::Unknown => Err(ApiError::no_route(uri.path())),
     };
     match answer {
-        Ok((code, body)) => json_response(&state, code, &body),
+        Ok((code, body)) => json_response(state, code, &body),
         Err(e) => e.into_response(),
     }
 }

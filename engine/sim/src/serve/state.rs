@@ -60,6 +60,7 @@ pub struct State {
     pub token: Option<String>,
     /// Cancelled when the server stops: open watches end.
     pub stopping: tokio_util::sync::CancellationToken,
+    pub request_log: Option<super::request_log::RequestLog>,
 }
 
 /// The locked world; sends its changes to the watches when released.
@@ -109,6 +110,7 @@ impl State {
             address,
             token,
             stopping: tokio_util::sync::CancellationToken::new(),
+            request_log: None,
         }
     }
 
