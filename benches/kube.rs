@@ -84,10 +84,13 @@ fn log_lines(path: &Path) -> usize {
         .unwrap_or(0)
 }
 
-fn complete(served: &Served, name: &str) -> bool {
-    served.with_sim(|s| {
-        s.deployment_observation("default", name)
-            .is_some_and(|o| status::deployment(&o, 0).done)
+/// Whether every named Deployment is rolled out on the server (one look under its lock).
+fn complete(served: &Served, names: &[String]) -> bool {
+    served.look(|s| {
+        names.iter().all(|name| {
+            s.deployment_observation("default", name)
+                .is_some_and(|o| status::deployment(&o, 0).done)
+        })
     })
 }
 
@@ -135,7 +138,7 @@ async fn completion_delay(rounds: usize) {
             .expect("kubectl runs");
         let poller = served.clone();
         let completed = tokio::task::spawn_blocking(move || {
-            while !complete(&poller, "web") {
+            while !complete(&poller, &["web".to_string()]) {
                 std::thread::sleep(Duration::from_micros(200));
             }
             Instant::now()
@@ -279,7 +282,7 @@ async fn hundred_at_once(count: usize) {
     let poller = served.clone();
     let pending = names.clone();
     let last_completed = tokio::task::spawn_blocking(move || {
-        while !pending.iter().all(|n| complete(&poller, n)) {
+        while !complete(&poller, &pending) {
             std::thread::sleep(Duration::from_micros(500));
         }
         Instant::now()
@@ -370,15 +373,23 @@ async fn memory() {
     sim.apply(&load_text(&text, "thousand.yaml").unwrap(), "default")
         .unwrap();
     sim.advance_by(60_000);
+    let model = rss_mb() - before;
     let served = Served::start(sim, ServeOptions::default())
         .await
         .expect("serve");
-    let backend = KubeBackend::connect_url(&served.url(), "default", None)
-        .await
-        .unwrap();
-    let pods = backend.list(Kind::Pod, "default").await.unwrap().len();
+    // Listed by kubectl in its own process, so that only the server's memory is counted.
+    let kubeconfig = scratch().join("memory.kubeconfig");
+    std::fs::write(&kubeconfig, served.kubeconfig("default")).unwrap();
+    let listed = tokio::task::block_in_place(|| {
+        Command::new("kubectl")
+            .args(["get", "pods", "-o", "name"])
+            .env("KUBECONFIG", &kubeconfig)
+            .output()
+            .expect("kubectl runs")
+    });
+    let pods = String::from_utf8_lossy(&listed.stdout).lines().count();
     println!(
-        "(e) 1 000 Deployments with {pods} pods served: {:.0} MB resident added ({:.0} MB in all)",
+        "(e) 1 000 Deployments with {pods} pods, served and listed by kubectl: {:.0} MB resident added, {model:.0} MB of it the model before serving ({:.0} MB in all)",
         rss_mb() - before,
         rss_mb()
     );
@@ -392,11 +403,27 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    // `cargo bench --bench kube -- memory` runs one figure; none named runs them all.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| ["delay", "requests", "hundred", "throughput", "memory"].contains(&a.as_str()))
+        .collect();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     runtime.block_on(async {
-        completion_delay(if quick { 3 } else { 10 }).await;
-        requests_per_run().await;
-        hundred_at_once(100).await;
-        throughput(if quick { 2_000 } else { 10_000 }).await;
-        memory().await;
+        if wanted("delay") {
+            completion_delay(if quick { 3 } else { 10 }).await;
+        }
+        if wanted("requests") {
+            requests_per_run().await;
+        }
+        if wanted("hundred") {
+            hundred_at_once(100).await;
+        }
+        if wanted("throughput") {
+            throughput(if quick { 2_000 } else { 10_000 }).await;
+        }
+        if wanted("memory") {
+            memory().await;
+        }
     });
 }

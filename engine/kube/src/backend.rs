@@ -33,7 +33,8 @@ pub struct KubeBackend {
     namespace: String,
     pub(crate) retries: Arc<Retries>,
     reflectors: Mutex<BTreeMap<(Kind, String), Arc<Reflector>>>,
-    /// The change count of each reflector when a status was last read from it.
+    /// The change count of each reflector when a status was first read from it since the
+    /// last wait for changes.
     read_at: Mutex<BTreeMap<(Kind, String), u64>>,
     pub(crate) served: Served,
     /// The resourceVersion each object had after rollplay's last write to it: a cached copy
@@ -179,21 +180,23 @@ impl KubeBackend {
 
     /// The object from the shared watch when it has a copy at least as new as rollplay's
     /// last write; else from the API.
-    async fn current(&self, object: &ObjectRef) -> Result<Value> {
+    async fn current(&self, object: &ObjectRef) -> Result<Arc<Value>> {
         let key = (object.kind, object.namespace.clone());
         let reflector = self.reflectors.lock().get(&key).cloned();
         if let Some(r) = reflector.filter(|r| r.synced()) {
-            // Read before the copy: a change after this point wakes the next wait.
+            // Read before the copy: a change after this point wakes the next wait. The
+            // first read since the last wait counts, so that a change between reading one
+            // workload and the next is not taken as seen.
             let count = *r.subscribe().borrow();
-            self.read_at.lock().insert(key, count);
+            self.read_at.lock().entry(key).or_insert(count);
             if let Some(cached) = r.get(&object.name) {
                 let written = self.written.lock().get(object).copied().unwrap_or(0);
                 if version_of(&cached).is_some_and(|v| v >= written) {
-                    return Ok((*cached).clone());
+                    return Ok(cached);
                 }
             }
         }
-        self.fetch_existing(object).await
+        self.fetch_existing(object).await.map(Arc::new)
     }
 
     fn deployment_only(&self, object: &ObjectRef, primitive: &str) -> Result<()> {
@@ -266,11 +269,14 @@ impl ClusterBackend for KubeBackend {
         cancel: &CancellationToken,
     ) -> Result<()> {
         let mut receivers = Vec::new();
-        for o in objects {
-            let key = (o.kind, o.namespace.clone());
-            let r = self.reflector(o.kind, &o.namespace);
+        let keys: std::collections::BTreeSet<(Kind, String)> = objects
+            .iter()
+            .map(|o| (o.kind, o.namespace.clone()))
+            .collect();
+        for key in keys {
+            let r = self.reflector(key.0, &key.1);
             let rx = r.subscribe();
-            let read = self.read_at.lock().get(&key).copied();
+            let read = self.read_at.lock().remove(&key);
             if r.synced() && read != Some(*rx.borrow()) {
                 // Something changed since the caller last looked (or it never read from
                 // the watch): look again now.
@@ -368,7 +374,7 @@ impl ClusterBackend for KubeBackend {
                 });
             }
         };
-        Ok(read(&self.current(workload).await?))
+        Ok(read(&*self.current(workload).await?))
     }
 
     async fn select(

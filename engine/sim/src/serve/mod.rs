@@ -139,9 +139,14 @@ impl Served {
         kubeconfig(&self.url(), namespace, self.state.token.as_deref())
     }
 
-    /// The simulator as it is now, for tests and reports.
+    /// The simulator as it is now, to change it (tests, staging).
     pub fn with_sim<T>(&self, f: impl FnOnce(&mut Sim) -> T) -> T {
         self.state.write(|w| f(&mut w.sim))
+    }
+
+    /// The simulator as it is now, to look at it without a write (benchmarks, reports).
+    pub fn look<T>(&self, f: impl FnOnce(&Sim) -> T) -> T {
+        f(&self.state.world().sim)
     }
 
     pub fn counts(&self) -> ServedCounts {

@@ -61,6 +61,41 @@ impl Filter {
         })
     }
 
+    /// Whether a watched object matches: from the facts kept beside its text, or from the
+    /// text itself for a field path not among them.
+    pub fn matches_rendered(&self, object: &super::watch::Rendered) -> bool {
+        if let Some(ns) = &self.namespace
+            && object.namespace != *ns
+        {
+            return false;
+        }
+        if let Some(selector) = &self.labels
+            && !selector.matches(&object.labels)
+        {
+            return false;
+        }
+        let mut parsed: Option<Value> = None;
+        self.fields.iter().all(|(path, wanted, equal)| {
+            let joined = path.join(".");
+            let actual = match object.field(&joined) {
+                Some(v) => v.to_string(),
+                None => {
+                    let value = parsed.get_or_insert_with(|| object.value());
+                    let mut at = &*value;
+                    for segment in path {
+                        at = &at[segment.as_str()];
+                    }
+                    match at {
+                        Value::String(s) => s.clone(),
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    }
+                }
+            };
+            (actual == *wanted) == *equal
+        })
+    }
+
     pub fn matches(&self, object: &Value) -> bool {
         let meta = &object["metadata"];
         if let Some(ns) = &self.namespace

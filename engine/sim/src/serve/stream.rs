@@ -100,8 +100,8 @@ pub fn watch(
                 Some(changes) => first.extend(
                     changes
                         .iter()
-                        .filter(|c| filter.matches(&c.object))
-                        .map(|c| shape.event(c.type_, &c.object, world.sim.now())),
+                        .filter(|c| filter.matches_rendered(&c.object))
+                        .map(|c| shape.rendered(c.type_, &c.object, world.sim.now())),
                 ),
                 None => first.push(line(
                     "ERROR",
@@ -147,6 +147,22 @@ struct Shape {
 }
 
 impl Shape {
+    /// An event from a kept change: its text as it is, or a Table row of it.
+    fn rendered(
+        &self,
+        type_: &str,
+        object: &super::watch::Rendered,
+        now: crate::time::SimTime,
+    ) -> Bytes {
+        if self.as_table {
+            return self.event(type_, &object.value(), now);
+        }
+        Bytes::from(format!(
+            "{{\"type\":\"{type_}\",\"object\":{}}}\n",
+            object.text
+        ))
+    }
+
     fn event(&self, type_: &str, object: &Value, now: crate::time::SimTime) -> Bytes {
         if !self.as_table {
             return line(type_, object);
@@ -211,11 +227,11 @@ impl Watch {
                 }
                 change = receiver.recv() => match change {
                     Ok(c) => {
-                        if c.kind != self.kind || c.resource_version <= self.from || !self.filter.matches(&c.object) {
+                        if c.kind != self.kind || c.resource_version <= self.from || !self.filter.matches_rendered(&c.object) {
                             continue;
                         }
                         seen = seen.max(c.resource_version);
-                        let bytes = self.shape.event(c.type_, &c.object, state.clock.now());
+                        let bytes = self.shape.rendered(c.type_, &c.object, state.clock.now());
                         if sender.send(bytes).await.is_err() {
                             return;
                         }
