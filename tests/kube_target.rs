@@ -305,3 +305,40 @@ fn autoscale_tuning_rehearses_on_the_simulator_when_the_target_is_kube() {
         "{report:#}"
     );
 }
+
+#[test]
+fn a_kind_the_cluster_does_not_serve_names_its_document_and_changes_nothing() {
+    let served = ServedSim::start(&[]);
+    let dir = scratch("kube-unknown-kind");
+    let manifests = dir.join("manifests");
+    std::fs::create_dir_all(&manifests).unwrap();
+    for f in ["00-namespace.yaml", "30-deployment.yaml"] {
+        std::fs::copy(root().join("examples/k8s").join(f), manifests.join(f)).unwrap();
+    }
+    write(
+        &manifests,
+        "90-widget.yaml",
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: demo}\nspec: {size: 3}\n",
+    );
+    let (code, report) = served.rollplay_json(&[
+        "run",
+        "rolling",
+        "--set",
+        &format!("manifests={}", manifests.display()),
+        "--set",
+        &new_image_arg(),
+    ]);
+    assert_eq!(code, 2, "{report:#}");
+    let message = report["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("90-widget.yaml")
+            && message.contains("no matches for kind \"Widget\" in version \"example.com/v1\""),
+        "{message}"
+    );
+    assert_eq!(report["actions"].as_array().map(Vec::len), Some(0));
+    let namespaces = served.kubectl_ok(&["get", "namespaces", "-o", "name"]);
+    assert!(
+        !namespaces.contains("namespace/demo"),
+        "the batch was partly applied: {namespaces}"
+    );
+}

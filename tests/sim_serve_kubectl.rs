@@ -61,7 +61,7 @@ fn kubectl_applies_reads_rolls_out_and_undoes_as_on_a_cluster() {
         "-n",
         "demo",
         "get",
-        "deploy,rs,pods,svc,hpa,pdb",
+        "deploy,rs,pods,svc,hpa,pdb,sts,ds",
         "-o",
         "json",
     ]));
