@@ -36,6 +36,50 @@ pub trait Fixture: Send + Sync {
 /// The namespace the suite works in.
 pub const NAMESPACE: &str = "default";
 
+/// [`Fixture::app`] for a Kubernetes-shaped target (the simulator, kube): images start in
+/// a moment and are probed every second, so the suite's rollouts take seconds even on a
+/// target that runs in real time.
+pub const KUBERNETES_APP: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  replicas: 3
+  progressDeadlineSeconds: 600
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: web
+        image: web:1.0
+        readinessProbe: {httpGet: {path: /ready, port: 8080}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+";
+
+/// [`Fixture::invalid_batch`] for a Kubernetes-shaped target: a valid ConfigMap, then a
+/// Deployment without containers.
+pub const KUBERNETES_INVALID_BATCH: &str = "apiVersion: v1
+kind: ConfigMap
+metadata: {name: refused-batch}
+data: {mode: fast}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: broken}
+spec:
+  selector: {matchLabels: {app: broken}}
+  template:
+    metadata: {labels: {app: broken}}
+    spec: {containers: []}
+";
+
 /// Generates one test per contract check for a fixture expression:
 /// `rollplay_contract::contract_suite!(SimFixture);`.
 #[macro_export]

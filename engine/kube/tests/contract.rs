@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use parking_lot::Mutex;
-use rollplay_contract::Fixture;
+use rollplay_contract::{Fixture, KUBERNETES_APP, KUBERNETES_INVALID_BATCH};
 use rollplay_core::ClusterBackend;
 use rollplay_core::manifest::{Manifest, load_text};
 use rollplay_kube::KubeBackend;
@@ -15,45 +15,6 @@ use std::sync::Arc;
 /// Images start in a fraction of a second and are probed every second: the suite's
 /// rollouts take seconds of wall time.
 const PROFILES: &str = "defaults:\n  startup_seconds: 0.3\n  shutdown_seconds: 0.2\nimages:\n  web:never:\n    ready: false\n";
-
-const APP: &str = "apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, labels: {app: web}}
-spec:
-  replicas: 3
-  progressDeadlineSeconds: 600
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-      - name: web
-        image: web:1.0
-        readinessProbe: {httpGet: {path: /ready, port: 8080}, periodSeconds: 1}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]
-";
-
-const INVALID: &str = "apiVersion: v1
-kind: ConfigMap
-metadata: {name: refused-batch}
-data: {mode: fast}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: broken}
-spec:
-  selector: {matchLabels: {app: broken}}
-  template:
-    metadata: {labels: {app: broken}}
-    spec: {containers: []}
-";
 
 #[derive(Default)]
 struct KubeOnSimServe {
@@ -76,11 +37,11 @@ impl Fixture for KubeOnSimServe {
     }
 
     fn app(&self) -> Vec<Manifest> {
-        load_text(APP, "app.yaml").expect("parses")
+        load_text(KUBERNETES_APP, "app.yaml").expect("parses")
     }
 
     fn invalid_batch(&self) -> Vec<Manifest> {
-        load_text(INVALID, "invalid.yaml").expect("parses")
+        load_text(KUBERNETES_INVALID_BATCH, "invalid.yaml").expect("parses")
     }
 
     fn image(&self) -> &str {

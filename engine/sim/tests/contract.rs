@@ -1,51 +1,13 @@
 //! The backend contract on the simulator.
 
 use async_trait::async_trait;
-use rollplay_contract::Fixture;
+use rollplay_contract::{Fixture, KUBERNETES_APP, KUBERNETES_INVALID_BATCH};
 use rollplay_core::ClusterBackend;
 use rollplay_core::manifest::{Manifest, load_text};
 use rollplay_sim::{Profiles, SimBackend};
 use std::sync::Arc;
 
 struct SimFixture;
-
-const APP: &str = "apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, labels: {app: web}}
-spec:
-  replicas: 3
-  progressDeadlineSeconds: 600
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: web:1.0
-        readinessProbe: {httpGet: {path: /ready, port: 8080}, periodSeconds: 5}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]
-";
-
-const INVALID: &str = "apiVersion: v1
-kind: ConfigMap
-metadata: {name: refused-batch}
-data: {mode: fast}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: broken}
-spec:
-  selector: {matchLabels: {app: broken}}
-  template:
-    metadata: {labels: {app: broken}}
-    spec: {containers: []}
-";
 
 #[async_trait]
 impl Fixture for SimFixture {
@@ -54,11 +16,11 @@ impl Fixture for SimFixture {
     }
 
     fn app(&self) -> Vec<Manifest> {
-        load_text(APP, "app.yaml").expect("parses")
+        load_text(KUBERNETES_APP, "app.yaml").expect("parses")
     }
 
     fn invalid_batch(&self) -> Vec<Manifest> {
-        load_text(INVALID, "invalid.yaml").expect("parses")
+        load_text(KUBERNETES_INVALID_BATCH, "invalid.yaml").expect("parses")
     }
 
     fn image(&self) -> &str {
