@@ -342,3 +342,30 @@ fn a_kind_the_cluster_does_not_serve_names_its_document_and_changes_nothing() {
         "the batch was partly applied: {namespaces}"
     );
 }
+
+#[test]
+fn a_server_with_a_token_takes_rollplay_with_it_and_refuses_it_without() {
+    // kubectl sends no bearer token over plain HTTP, so rollplay (kube-rs) is the client here.
+    let served = ServedSim::start(&["--speed", "60", "--token", "s3cret"]);
+    let (code, report) = served.rollplay_json(&rolling_args(&new_image_arg(), &[]));
+    assert_eq!(code, 0, "{report:#}");
+    let config = std::fs::read_to_string(&served.kubeconfig).unwrap();
+    let dir = scratch("wrong-token");
+    let wrong = write(
+        &dir,
+        "kubeconfig",
+        &config.replace("token: s3cret", "token: wrong"),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollplay"))
+        .args(rolling_args(&new_image_arg(), &["--target", "kube"]))
+        .env("KUBECONFIG", &wrong)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("401") && stderr.contains("Unauthorized"),
+        "{stderr}"
+    );
+}
