@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::served::ServedSim;
+use common::served::{ServedSim, rollplay_with};
 use common::*;
 use serde_json::Value;
 
@@ -112,23 +112,13 @@ fn playbooks_that_need_metrics_stop_before_any_change_on_kube() {
 #[test]
 fn a_context_that_does_not_exist_names_those_that_do() {
     let served = ServedSim::start(&[]);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollplay"))
-        .args([
-            "run",
-            "rolling",
-            "--target",
-            "kube:prod",
-            "--set",
-            "manifests=examples/k8s",
-        ])
-        .arg("--set")
-        .arg(new_image_arg())
-        .env("KUBECONFIG", &served.kubeconfig)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let image = new_image_arg();
+    let out = rollplay_with(
+        &served.kubeconfig,
+        &rolling_args(&image, &["--target", "kube:prod"]),
+    );
+    assert_eq!(out.code, 2);
+    let stderr = &out.stderr;
     assert!(
         stderr.contains("no context \"prod\" in the kubeconfig")
             && stderr.contains("contexts: rollplay-sim"),
@@ -152,23 +142,13 @@ fn an_unreachable_server_is_one_line_with_its_address_and_exit_2() {
             "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster: {{server: \"http://127.0.0.1:{port}\"}}\ncontexts:\n- name: gone\n  context: {{cluster: gone, user: gone}}\ncurrent-context: gone\nusers:\n- name: gone\n  user: {{}}\n"
         ),
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollplay"))
-        .args([
-            "run",
-            "rolling",
-            "--target",
-            "kube",
-            "--set",
-            "manifests=examples/k8s",
-        ])
-        .arg("--set")
-        .arg(new_image_arg())
-        .env("KUBECONFIG", &kubeconfig)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let image = new_image_arg();
+    let out = rollplay_with(
+        std::path::Path::new(&kubeconfig),
+        &rolling_args(&image, &["--target", "kube"]),
+    );
+    assert_eq!(out.code, 2);
+    let stderr = &out.stderr;
     let error_lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
     assert_eq!(error_lines.len(), 1, "{stderr}");
     assert!(
@@ -356,14 +336,13 @@ fn a_server_with_a_token_takes_rollplay_with_it_and_refuses_it_without() {
         "kubeconfig",
         &config.replace("token: s3cret", "token: wrong"),
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollplay"))
-        .args(rolling_args(&new_image_arg(), &["--target", "kube"]))
-        .env("KUBECONFIG", &wrong)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let image = new_image_arg();
+    let out = rollplay_with(
+        std::path::Path::new(&wrong),
+        &rolling_args(&image, &["--target", "kube"]),
+    );
+    assert_eq!(out.code, 2);
+    let stderr = &out.stderr;
     assert!(
         stderr.contains("401") && stderr.contains("Unauthorized"),
         "{stderr}"

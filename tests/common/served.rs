@@ -75,21 +75,15 @@ impl ServedSim {
     /// `rollplay ARGS --target kube --output json` against this server; the exit code and
     /// the one JSON object printed.
     pub fn rollplay_json(&self, args: &[&str]) -> (i32, serde_json::Value) {
-        let out = Command::new(env!("CARGO_BIN_EXE_rollplay"))
-            .args(args)
-            .args(["--target", "kube", "--output", "json"])
-            .env("KUBECONFIG", &self.kubeconfig)
-            .current_dir(super::root())
-            .output()
-            .expect("rollplay runs");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        let all = [args, &["--target", "kube", "--output", "json"]].concat();
+        let out = rollplay_with(&self.kubeconfig, &all);
+        let value = serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| {
             panic!(
-                "stdout is not one JSON object ({e}):\n{stdout}\nstderr:\n{}",
-                String::from_utf8_lossy(&out.stderr)
+                "stdout is not one JSON object ({e}):\n{}\nstderr:\n{}",
+                out.stdout, out.stderr
             )
         });
-        (out.status.code().unwrap_or(-1), value)
+        (out.code, value)
     }
 
     /// kubectl with this server's kubeconfig.
@@ -135,6 +129,21 @@ impl Drop for ServedSim {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// `rollplay ARGS` with `KUBECONFIG` set to `kubeconfig`.
+pub fn rollplay_with(kubeconfig: &std::path::Path, args: &[&str]) -> super::Outcome {
+    let out = Command::new(env!("CARGO_BIN_EXE_rollplay"))
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .current_dir(super::root())
+        .output()
+        .expect("rollplay runs");
+    super::Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 

@@ -248,6 +248,14 @@ impl Kind {
         }
     }
 
+    /// The resource as API messages and RBAC name it: `deployments.apps`, `pods`.
+    pub fn resource(self) -> String {
+        match self.group() {
+            "" => self.plural().to_string(),
+            group => format!("{}.{group}", self.plural()),
+        }
+    }
+
     /// The short names kubectl accepts for it (`deploy`, `svc`); none for custom kinds.
     pub fn short_names(self) -> &'static [&'static str] {
         self.builtin().map_or(&[], |b| b.short)

@@ -12,15 +12,9 @@ use kube::api::{Patch, PatchParams};
 use rollplay_core::backend::{Applied, ApplyOutcome, ApplyResult};
 use rollplay_core::error::{Error, Result};
 use rollplay_core::kind::Kind;
-use rollplay_core::manifest::{Manifest, Seg};
+use rollplay_core::manifest::{Manifest, Seg, install_order};
 use rollplay_core::objref::ObjectRef;
 use serde_json::Value;
-
-fn install_order(batch: &[Manifest]) -> Vec<&Manifest> {
-    let mut ordered: Vec<&Manifest> = batch.iter().collect();
-    ordered.sort_by_key(|m| m.kind().install_rank());
-    ordered
-}
 
 /// The object as sent: its namespace filled in where the manifest leaves it out.
 fn object_of(m: &Manifest, namespace: &str) -> (ObjectRef, Value) {

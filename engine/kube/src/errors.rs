@@ -59,7 +59,7 @@ pub fn request_error(target: &str, verb: &str, object: &ObjectRef, e: kube::Erro
                     target: target.into(),
                     message: format!(
                         "{verb} {} in namespace \"{}\" is forbidden: {} (give rollplay's service account this verb, e.g. with examples/k8s/rbac-rollplay.yaml)",
-                        rollplay_resource(object),
+                        object.kind.resource(),
                         object.namespace,
                         status.message
                     ),
@@ -82,14 +82,6 @@ pub fn request_error(target: &str, verb: &str, object: &ObjectRef, e: kube::Erro
         retry,
         Some(Box::new(e)),
     )
-}
-
-/// `deployments.apps`.
-fn rollplay_resource(object: &ObjectRef) -> String {
-    match object.kind.group() {
-        "" => object.kind.plural().to_string(),
-        g => format!("{}.{g}", object.kind.plural()),
-    }
 }
 
 /// `deployment/web`.

@@ -12,7 +12,7 @@ use super::{Sim, TARGET, key};
 use rollplay_core::backend::{Applied, ApplyOutcome, ApplyResult};
 use rollplay_core::error::{Error, Result};
 use rollplay_core::kind::Kind;
-use rollplay_core::manifest::{Manifest, Seg};
+use rollplay_core::manifest::{Manifest, Seg, install_order};
 use rollplay_k8s::DeploymentSpec;
 use rollplay_k8s::annotations;
 use rollplay_k8s::json::string_map;
@@ -350,13 +350,6 @@ impl Sim {
         self.store.objects.insert(id, Stored { meta, body });
         ApplyResult::Created
     }
-}
-
-/// A batch in install order (stable: objects of one kind keep the order they were given).
-fn install_order(manifests: &[Manifest]) -> Vec<&Manifest> {
-    let mut ordered: Vec<&Manifest> = manifests.iter().collect();
-    ordered.sort_by_key(|m| m.kind().install_rank());
-    ordered
 }
 
 /// What a batch creates that later objects of it may rely on.

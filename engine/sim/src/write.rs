@@ -44,7 +44,7 @@ impl Sim {
         if self.get(kind, namespace, &name).is_some() {
             return Err(Error::cluster(
                 TARGET,
-                format!("{} \"{name}\" already exists", resource_name(kind)),
+                format!("{} \"{name}\" already exists", kind.resource()),
                 rollplay_core::error::Retry::Conflict,
                 None,
             ));
@@ -102,21 +102,13 @@ impl Sim {
     }
 }
 
-/// `deployments.apps`, as API messages name a resource.
-pub(crate) fn resource_name(kind: Kind) -> String {
-    match kind.group() {
-        "" => kind.plural().to_string(),
-        group => format!("{}.{group}", kind.plural()),
-    }
-}
-
 fn owned_by_controller(kind: Kind, name: &str, verb: &str) -> Error {
     Error::Refused {
         object: format!("{}/{name}", kind.singular()),
         target: TARGET.into(),
         message: format!(
             "{} are written by the simulator's controllers and cannot be {verb} by a client; change their owner (a Deployment, a Service, a node) instead",
-            resource_name(kind)
+            kind.resource()
         ),
     }
 }

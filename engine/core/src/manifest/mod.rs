@@ -35,6 +35,13 @@ pub struct Manifest {
     kind: Kind,
 }
 
+/// A batch in install order (stable: objects of one kind keep the order they were given).
+pub fn install_order(manifests: &[Manifest]) -> Vec<&Manifest> {
+    let mut ordered: Vec<&Manifest> = manifests.iter().collect();
+    ordered.sort_by_key(|m| m.kind().install_rank());
+    ordered
+}
+
 impl Manifest {
     pub fn new(object: Value, origin: Origin) -> Manifest {
         let text = |field: &str| object.get(field).and_then(Value::as_str).unwrap_or("");

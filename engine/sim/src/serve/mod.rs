@@ -334,7 +334,7 @@ fn object(
         }
         (verb, _, _) => Err(ApiError::method_not_allowed(&format!(
             "{verb} {}{}",
-            status::resource_name(target.kind),
+            target.kind.resource(),
             sub.map(|s| format!("/{s}")).unwrap_or_default()
         ))),
     };

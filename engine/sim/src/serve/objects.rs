@@ -137,7 +137,7 @@ fn body_object(target: &Target, body: &[u8], ns: &str) -> Result<Value, ApiError
     {
         return Err(ApiError::bad_request(format!(
             "the body is a {kind}, but the request is for {}",
-            super::status::resource_name(target.kind)
+            target.kind.resource()
         )));
     }
     object["apiVersion"] = Value::from(target.kind.api_version());

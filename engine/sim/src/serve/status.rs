@@ -35,7 +35,7 @@ impl ApiError {
         ApiError::new(
             404,
             "NotFound",
-            format!("{} \"{name}\" not found", resource_name(kind)),
+            format!("{} \"{name}\" not found", kind.resource()),
         )
         .with_details(kind, name)
     }
@@ -66,7 +66,7 @@ impl ApiError {
             "Conflict",
             format!(
                 "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
-                resource_name(kind)
+                kind.resource()
             ),
         )
         .with_details(kind, name)
@@ -156,8 +156,6 @@ impl IntoResponse for ApiError {
         response
     }
 }
-
-pub(crate) use crate::write::resource_name;
 
 /// The success `Status` a delete or an eviction answers with.
 pub fn success(kind: Kind, name: &str, uid: Option<&str>) -> Value {

@@ -58,7 +58,7 @@ pub fn write_scale(
     if target.kind != Kind::Deployment {
         return Err(ApiError::method_not_allowed(&format!(
             "the simulator scales Deployments; {} are scaled by their owner",
-            super::status::resource_name(target.kind)
+            target.kind.resource()
         )));
     }
     let (_, object) = get(state, target, name)?;
