@@ -71,15 +71,6 @@ fn assert_aborted_with_stable_serving(code: i32, report: &Value, trace: &[Value]
     );
 }
 
-fn metric<'a>(verdict: &'a Value, name: &str) -> &'a Value {
-    verdict["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} in {verdict:#}"))
-}
-
 #[test]
 fn a_good_image_is_promoted_after_the_default_steps() {
     let (code, report, _) = canary("good", &images("{}", "{}"), &[]);
@@ -152,7 +143,7 @@ fn five_percent_errors_against_a_tenth_of_a_percent_abort_at_the_first_step() {
     assert_eq!(details["steps"].as_array().unwrap().len(), 1, "{details:#}");
     let verdict = &details["verdict"];
     assert_eq!(verdict["verdict"], "fail");
-    let errors = metric(verdict, "error_rate");
+    let errors = verdict_metric(verdict, "error_rate");
     assert_eq!(errors["verdict"], "fail");
     let canary_rate = errors["canary_value"].as_f64().unwrap();
     assert!((0.035..0.065).contains(&canary_rate), "{errors}");
@@ -177,7 +168,7 @@ fn a_p99_half_again_as_slow_aborts_at_the_first_step() {
         &[],
     );
     assert_aborted_with_stable_serving(code, &report, &trace);
-    let p99 = metric(&report["error"]["details"]["verdict"], "p99_ms");
+    let p99 = verdict_metric(&report["error"]["details"]["verdict"], "p99_ms");
     assert_eq!(p99["verdict"], "fail", "{p99}");
     assert!(p99["p_value"].as_f64().unwrap() < 0.05, "{p99}");
     let ratio = p99["canary_value"].as_f64().unwrap() / p99["stable_value"].as_f64().unwrap();
@@ -200,8 +191,8 @@ fn a_wider_latency_spread_with_the_same_median_fails_on_p99() {
     );
     assert_aborted_with_stable_serving(code, &report, &trace);
     let verdict = &report["error"]["details"]["verdict"];
-    assert_eq!(metric(verdict, "error_rate")["verdict"], "pass");
-    assert_eq!(metric(verdict, "p99_ms")["verdict"], "fail");
+    assert_eq!(verdict_metric(verdict, "error_rate")["verdict"], "pass");
+    assert_eq!(verdict_metric(verdict, "p99_ms")["verdict"], "fail");
 }
 
 /// Documented: at 0.1 req/s a one-minute step holds six requests, too few five-second
@@ -289,5 +280,32 @@ fn bad_input_is_refused_before_anything_changes() {
         assert_eq!(report["actions"], serde_json::json!([]), "{extra}");
         let message = report["error"]["message"].as_str().unwrap();
         assert!(message.contains(says), "{extra}: {message}");
+    }
+}
+
+/// `--record FILE`: one line per report the judge read (canary, then stable, per step), as
+/// the playbook saw it, saying where it came from.
+#[test]
+fn the_record_holds_every_report_the_judge_read() {
+    let dir = scratch("canary-record");
+    let record = dir.join("metrics.jsonl");
+    let record_arg = record.display().to_string();
+    let (code, report, _) = canary("record", &images("{}", "{}"), &["--record", &record_arg]);
+    assert_eq!(code, 0, "{report:#}");
+    let lines = trace(&record);
+    let workloads = recorded_workloads(&lines);
+    assert_eq!(
+        workloads,
+        ["deployment/web-canary", "deployment/web"].repeat(3),
+        "{lines:#?}"
+    );
+    for line in &lines {
+        assert_eq!(
+            (line["source"].as_str(), line["target"].as_str()),
+            (Some("simulator"), Some("sim"))
+        );
+        assert_eq!(line["window_seconds"], 60.0);
+        assert_eq!(line["queries"], serde_json::json!({}));
+        assert_eq!(line["report"]["samples"].as_array().unwrap().len(), 12);
     }
 }

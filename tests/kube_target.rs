@@ -7,25 +7,6 @@ use common::served::{ServedSim, rollplay_with};
 use common::*;
 use serde_json::Value;
 
-/// What a run leaves behind, as its report states it: per workload, revision, images,
-/// replicas and whether it is rolled out.
-fn final_state(report: &Value) -> Vec<(String, Value, Value, Value, Value)> {
-    report["state"]
-        .as_array()
-        .expect("state")
-        .iter()
-        .map(|s| {
-            (
-                s["object"].as_str().unwrap().to_string(),
-                s["revision"].clone(),
-                s["images"].clone(),
-                s["replicas"].clone(),
-                s["rolled_out"].clone(),
-            )
-        })
-        .collect()
-}
-
 /// `rolling` on the simulator and on kube against `sim serve` at `speed`.
 fn on_both(profile: Option<(&str, &str)>, speed: &str) -> ((i32, Value), (i32, Value)) {
     let profiles = profile.map(|(test, p)| new_image_profile(test, p));
@@ -60,6 +41,45 @@ fn a_never_ready_image_is_rolled_back_on_kube_as_on_the_simulator() {
     assert!(message.contains("rolled back to revision 1"), "{message}");
     // K8S-REV-7 on a served cluster too: the old template returns as revision 3.
     assert_eq!(final_state(&kube)[0].1, 3);
+    assert_eq!(final_state(&sim), final_state(&kube));
+}
+
+/// A 60 s progress deadline and an image that never becomes ready: at 10× the deadline is
+/// 6 s of wall time; the Deployment controller of the served simulator reports it, the wait
+/// ends with kubectl's text, and the rollout is undone, as on the simulator.
+#[test]
+fn an_exceeded_progress_deadline_fails_and_is_rolled_back_on_kube_as_on_the_simulator() {
+    let dir = scratch("kube-deadline");
+    let manifests = dir.join("manifests");
+    std::fs::create_dir_all(&manifests).unwrap();
+    let deployment = std::fs::read_to_string(root().join("examples/k8s/30-deployment.yaml"))
+        .unwrap()
+        .replace(
+            "progressDeadlineSeconds: 600",
+            "progressDeadlineSeconds: 60",
+        );
+    write(&manifests, "deployment.yaml", &deployment);
+    write(
+        &manifests,
+        "namespace.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: demo}\n",
+    );
+    let profiles = new_image_profile("kube-deadline-profiles", "{ready: false}");
+    let manifests_arg = format!("manifests={}", manifests.display());
+    let image = new_image_arg();
+    let args = ["run", "rolling", "--set", &manifests_arg, "--set", &image];
+    let (sim_code, sim) = run_json(&[&args[..], &["--sim", &profiles]].concat());
+    let served = ServedSim::start(&["--speed", "10", "--sim", &profiles]);
+    let (kube_code, kube) = served.rollplay_json(&args);
+    assert_eq!((sim_code, kube_code), (1, 1), "{kube:#}");
+    for report in [&sim, &kube] {
+        let message = report["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("deployment \"web\" exceeded its progress deadline")
+                && message.contains("rolled back to revision 1"),
+            "{message}"
+        );
+    }
     assert_eq!(final_state(&sim), final_state(&kube));
 }
 
@@ -107,6 +127,41 @@ fn playbooks_that_need_metrics_stop_before_any_change_on_kube() {
     }
     let none = served.kubectl_ok(&["get", "deployments", "-A", "-o", "name"]);
     assert!(none.trim().is_empty(), "something was applied: {none}");
+}
+
+/// RBAC refusing a request mid-run (the scale subresource, after the manifests went in):
+/// the error names the verb, the resource and the namespace, and says what to grant.
+#[test]
+fn a_request_rbac_refuses_mid_run_names_the_verb_resource_and_namespace() {
+    let served = ServedSim::start(&["--faults", "forbid=patch:deployments/scale"]);
+    let dir = scratch("kube-forbidden");
+    let script = write(
+        &dir,
+        "scale.rhai",
+        "apply(\"examples/k8s\");\nscale(\"web\", 5);\n",
+    );
+    let (code, report) = served.rollplay_json(&["run", &script, "-n", "demo"]);
+    // The applies went in: a refusal after a change is a failed run.
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["error"]["kind"], "refused", "{report:#}");
+    let message = report["error"]["message"].as_str().unwrap();
+    for part in [
+        "patch deployments.apps in namespace \"demo\" is forbidden",
+        "cannot patch resource \"deployments/scale\"",
+        "examples/rbac/rollplay.yaml",
+    ] {
+        assert!(message.contains(part), "{part:?} not in {message}");
+    }
+    let replicas = served.kubectl_ok(&[
+        "-n",
+        "demo",
+        "get",
+        "deployment",
+        "web",
+        "-o",
+        "jsonpath={.spec.replicas}",
+    ]);
+    assert_eq!(replicas.trim(), "3");
 }
 
 #[test]
@@ -181,6 +236,20 @@ fn rolling_ends_correctly_through_server_errors_throttling_and_dropped_watches()
         (state["rolled_out"].as_bool(), state["images"][0].as_str()),
         (Some(true), Some(NEW_IMAGE))
     );
+}
+
+/// Every watch cut after 3 s and its resumption answered 410 Gone (as after a compaction):
+/// the waits list again and the rollout ends as without faults.
+#[test]
+fn rolling_ends_correctly_when_resumed_watches_are_gone() {
+    let served = ServedSim::start(&["--speed", "3", "--faults", "drop-watch=3s,410=1,seed=3"]);
+    let image = new_image_arg();
+    let (code, report) = served.rollplay_json(&rolling_args(&image, &[]));
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["result"]["new_revision"], 2);
+    let client = &report["client"];
+    assert!(client["relists"].as_u64().unwrap() > 0, "{client}");
+    assert_eq!(report["state"][0]["rolled_out"], true);
 }
 
 #[test]

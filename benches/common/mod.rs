@@ -45,6 +45,7 @@ pub fn run_playbook(
         assume_yes: true,
         ask: None,
         cancel: Default::default(),
+        record: None,
     };
     let report = runtime.block_on(run(connection, playbook, options));
     assert!(report.ok, "{} failed: {:?}", playbook.name, report.error);

@@ -27,6 +27,14 @@ pub struct TargetArgs {
     /// instead of as fast as possible, to watch a rollout unfold.
     #[arg(long, value_name = "FACTOR")]
     pub pace: Option<f64>,
+    /// Real targets: where metrics() reads from, a Prometheus HTTP API such as
+    /// http://127.0.0.1:9090 (the simulator measures its own traffic and ignores it).
+    #[arg(long, value_name = "URL", env = "ROLLPLAY_PROMETHEUS")]
+    pub prometheus: Option<String>,
+    /// Real targets: PromQL overriding the default query of a metric (YAML: `step:` and
+    /// `queries:` by metric name, with {{namespace}}, {{workload}}, {{selector}}, {{interval}}).
+    #[arg(long = "metrics", value_name = "FILE")]
+    pub metrics_queries: Option<PathBuf>,
 }
 
 impl TargetArgs {
@@ -54,6 +62,8 @@ impl TargetArgs {
             seed: self.seed,
             sim_profiles: self.sim.clone(),
             pace: self.pace,
+            prometheus: self.prometheus.clone().filter(|u| !u.is_empty()),
+            metrics_queries: self.metrics_queries.clone(),
         })
     }
 }

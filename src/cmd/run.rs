@@ -6,6 +6,7 @@ use crate::OutputFormat;
 use crate::output::Console;
 use clap::Args;
 use rollplay_script::output::Output;
+use rollplay_script::record::MetricsRecord;
 use rollplay_script::{Playbook, RunOptions, run};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +30,10 @@ pub struct RunArgs {
     /// Writes the simulator's trace (one JSON object per line) to FILE.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
+    /// Writes every metrics report the run reads (one JSON object per line: the target, the
+    /// source and its queries, the workload, the window and the report) to FILE.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
 }
 
 /// Exit code 2 with a message: bad input, nothing changed. With `--output json` the message is
@@ -66,6 +71,15 @@ pub fn main(args: RunArgs) -> ExitCode {
     };
     let playbook = match Playbook::resolve(&args.playbook) {
         Ok(p) => p,
+        Err(e) => return bad_input(&args, e),
+    };
+    let record = match args
+        .record
+        .as_deref()
+        .map(MetricsRecord::create)
+        .transpose()
+    {
+        Ok(r) => r.map(Arc::new),
         Err(e) => return bad_input(&args, e),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -116,6 +130,7 @@ pub fn main(args: RunArgs) -> ExitCode {
             assume_yes: args.params.yes,
             ask: crate::output::terminal_asker(),
             cancel: cancel.clone(),
+            record: record.clone(),
         };
         run(connection, &playbook, options).await
     });

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod prometheus;
 pub mod served;
 
 use serde_json::Value;
@@ -60,14 +61,32 @@ pub fn write(dir: &Path, name: &str, text: &str) -> String {
     path.display().to_string()
 }
 
-/// The parsed lines of a trace file.
+/// The parsed lines of a JSON-lines file (a trace, a metrics record).
 pub fn trace(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
-        .expect("trace written")
+        .unwrap_or_else(|e| panic!("{} written: {e}", path.display()))
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("trace line is JSON"))
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
         .collect()
+}
+
+/// The workloads of a metrics record's lines, in order (`deployment/web`).
+pub fn recorded_workloads(lines: &[Value]) -> Vec<&str> {
+    lines
+        .iter()
+        .map(|l| l["workload"].as_str().expect("workload"))
+        .collect()
+}
+
+/// One metric of a canary verdict (`verdict.metrics[name]`).
+pub fn verdict_metric<'a>(verdict: &'a Value, name: &str) -> &'a Value {
+    verdict["metrics"]
+        .as_array()
+        .expect("the verdict's metrics")
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {verdict:#}"))
 }
 
 pub const OLD_IMAGE: &str = "ghcr.io/rollplay-demo/web:1.0.0";
@@ -135,4 +154,23 @@ pub fn state_of<'a>(report: &'a Value, object: &str) -> Option<&'a Value> {
         .expect("state")
         .iter()
         .find(|s| s["object"] == object)
+}
+
+/// What a run leaves behind, as its report states it: per workload, revision, images,
+/// replicas and whether it is rolled out.
+pub fn final_state(report: &Value) -> Vec<(String, Value, Value, Value, Value)> {
+    report["state"]
+        .as_array()
+        .expect("state")
+        .iter()
+        .map(|s| {
+            (
+                s["object"].as_str().unwrap().to_string(),
+                s["revision"].clone(),
+                s["images"].clone(),
+                s["replicas"].clone(),
+                s["rolled_out"].clone(),
+            )
+        })
+        .collect()
 }

@@ -12,7 +12,8 @@ use kube::api::{DeleteParams, ListParams};
 use parking_lot::Mutex;
 use rollplay_core::backend::{
     ApplyOutcome, Capabilities, Capability, ClusterBackend, EndpointInfo, EventInfo, HistoryEntry,
-    ImageChange, PodSummary, RollbackOutcome, RollbackTo, WorkloadStatus,
+    ImageChange, MetricsFilter, MetricsReport, MetricsSource, PodSummary, RollbackOutcome,
+    RollbackTo, WorkloadStatus,
 };
 use rollplay_core::error::{Error, Result};
 use rollplay_core::kind::Kind;
@@ -41,6 +42,8 @@ pub struct KubeBackend {
     /// older than that is stale.
     written: Mutex<BTreeMap<ObjectRef, u64>>,
     stop: CancellationToken,
+    /// Where `metrics()` reads from (`--prometheus`); None: the target has no metrics.
+    metrics: Option<Arc<dyn MetricsSource>>,
 }
 
 impl Drop for KubeBackend {
@@ -66,7 +69,20 @@ impl KubeBackend {
             served: Served::default(),
             written: Mutex::new(BTreeMap::new()),
             stop: CancellationToken::new(),
+            metrics: None,
         }
+    }
+
+    /// Reads `metrics()` from `source` (Prometheus).
+    pub fn with_metrics(mut self, source: Arc<dyn MetricsSource>) -> KubeBackend {
+        self.metrics = Some(source);
+        self
+    }
+
+    fn metrics_source(&self, primitive: &str) -> Result<&Arc<dyn MetricsSource>> {
+        self.metrics
+            .as_ref()
+            .ok_or_else(|| self.missing(Capability::Metrics, primitive))
     }
 
     /// The cluster of a kubeconfig context (the current one when None), or in-cluster.
@@ -243,11 +259,15 @@ impl ClusterBackend for KubeBackend {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::new([
+        let mut have = vec![
             Capability::NumberedRevisions,
             Capability::Selectors,
             Capability::Pause,
-        ])
+        ];
+        if self.metrics.is_some() {
+            have.push(Capability::Metrics);
+        }
+        Capabilities::new(have)
     }
 
     fn now(&self) -> f64 {
@@ -474,6 +494,30 @@ impl ClusterBackend for KubeBackend {
             "resumed_watches": self.retries.watches_resumed.load(Relaxed),
             "relists": self.retries.relists.load(Relaxed),
         })
+    }
+
+    async fn metrics(&self, filter: &MetricsFilter, window: Duration) -> Result<MetricsReport> {
+        let source = self.metrics_source("metrics")?;
+        if let MetricsFilter::Workload(w) = filter {
+            self.fetch_existing(w).await?;
+        }
+        let scope = self.metrics_scope(filter).await?;
+        source.report(&scope, window, unix_now()).await
+    }
+
+    fn set_metrics_query(&self, metric: &str, query: &str) -> Result<bool> {
+        self.metrics_source("metrics_query")?
+            .set_query(metric, query)
+            .map(|_| true)
+    }
+
+    async fn check_metrics(&self, filter: &MetricsFilter, wait: Duration) -> Result<Vec<String>> {
+        let source = self.metrics_source("check_metrics")?;
+        if let MetricsFilter::Workload(w) = filter {
+            self.fetch_existing(w).await?;
+        }
+        let scope = self.metrics_scope(filter).await?;
+        source.check(&scope, wait).await
     }
 
     async fn names(&self, kind: Kind, namespace: &str) -> Result<Vec<String>> {

@@ -58,7 +58,7 @@ pub fn request_error(target: &str, verb: &str, object: &ObjectRef, e: kube::Erro
                     object: what,
                     target: target.into(),
                     message: format!(
-                        "{verb} {} in namespace \"{}\" is forbidden: {} (give rollplay's service account this verb, e.g. with examples/k8s/rbac-rollplay.yaml)",
+                        "{verb} {} in namespace \"{}\" is forbidden: {} (give rollplay's service account this verb, e.g. with examples/rbac/rollplay.yaml)",
                         object.kind.resource(),
                         object.namespace,
                         status.message

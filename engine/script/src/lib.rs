@@ -11,6 +11,7 @@ pub mod engine;
 pub mod journal;
 mod modules;
 pub mod output;
+pub mod record;
 pub mod runner;
 pub mod session;
 pub mod stats;

@@ -99,6 +99,8 @@ pub struct RunOptions {
     pub ask: Option<crate::api::host::Asker>,
     /// Cancelled by Ctrl-C.
     pub cancel: CancellationToken,
+    /// Every metrics report the run reads is written here (`--record FILE`).
+    pub record: Option<Arc<crate::record::MetricsRecord>>,
 }
 
 /// What a run did.
@@ -303,6 +305,7 @@ pub async fn run(target: Connection, playbook: &Playbook, opts: RunOptions) -> R
         started_at: t0,
         assume_yes: opts.assume_yes,
         ask: opts.ask.clone(),
+        record: opts.record.clone(),
     });
     let engine = new_engine(Some(host.clone()), playbook.dir.as_deref());
     let finish = |result: Value, error: Option<ScriptError>| {

@@ -2,9 +2,10 @@
 //! the one place a target is constructed (the only file of this crate that names a target
 //! crate): everything else in the script layer sees only `ClusterBackend` and `Rehearsal`.
 
-use rollplay_core::backend::{ClusterBackend, Rehearsal};
+use rollplay_core::backend::{ClusterBackend, MetricsSource, Rehearsal};
 use rollplay_core::error::{Error, Result};
 use rollplay_kube::KubeBackend;
+use rollplay_prometheus::{Prometheus, Queries};
 use rollplay_sim::{Profiles, SimBackend};
 use std::fmt;
 use std::path::PathBuf;
@@ -60,7 +61,10 @@ impl Target {
                 })
             }
             Target::Kube(context) => {
-                let kube = runtime.block_on(KubeBackend::connect(context.as_deref()))?;
+                let mut kube = runtime.block_on(KubeBackend::connect(context.as_deref()))?;
+                if let Some(source) = metrics_source(options)? {
+                    kube = kube.with_metrics(source);
+                }
                 // Replays rehearse on a fresh simulator with the run's profiles.
                 let profiles = load_profiles(options.sim_profiles.as_ref())?;
                 Ok(Connection {
@@ -98,6 +102,40 @@ pub struct TargetOptions {
     pub sim_profiles: Option<PathBuf>,
     /// Virtual seconds per wall second for the simulator's waits; None: as fast as possible.
     pub pace: Option<f64>,
+    /// A real target's metrics source (`--prometheus URL`); the simulator measures its own.
+    pub prometheus: Option<String>,
+    /// Queries overriding the defaults (`--metrics FILE`).
+    pub metrics_queries: Option<PathBuf>,
+}
+
+/// Whether `query` can stand for `metric` (a known metric, known placeholders), on every
+/// target alike, so a playbook's typo is found on the simulator too.
+pub fn check_metrics_query(metric: &str, query: &str) -> Result<()> {
+    Queries::default().set(metric, query, "metrics_query()")
+}
+
+/// The Prometheus of `--prometheus` with the queries of `--metrics FILE`, if one is given.
+pub fn metrics_source(options: &TargetOptions) -> Result<Option<Arc<dyn MetricsSource>>> {
+    let queries = match &options.metrics_queries {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::bad_input(
+                    format!("--metrics {}", path.display()),
+                    format!("cannot read the metrics queries: {e}"),
+                )
+            })?;
+            Queries::from_yaml(&text, &path.display().to_string())?
+        }
+        None => Queries::default(),
+    };
+    match &options.prometheus {
+        Some(url) => Ok(Some(Arc::new(Prometheus::new(url, queries)?))),
+        None if options.metrics_queries.is_some() => Err(Error::bad_input(
+            "--metrics",
+            "queries need a Prometheus to ask: add --prometheus URL (or set ROLLPLAY_PROMETHEUS)",
+        )),
+        None => Ok(None),
+    }
 }
 
 /// A connected target: the backend scripts drive, and where rehearsals (replays on fresh

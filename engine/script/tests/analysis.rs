@@ -59,6 +59,7 @@ async fn eval(body: &str) -> RunReport {
         assume_yes: true,
         ask: None,
         cancel: Default::default(),
+        record: None,
     };
     let connection = Target::Sim
         .connect(

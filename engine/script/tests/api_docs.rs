@@ -38,6 +38,7 @@ fn options() -> RunOptions {
         assume_yes: true,
         ask: None,
         cancel: Default::default(),
+        record: None,
     }
 }
 

@@ -187,6 +187,12 @@ impl Sim {
         self.now
     }
 
+    /// The traffic samples of the last hour, as `metrics()` and `sim serve`'s `/metrics` read
+    /// them.
+    pub fn samples(&self) -> &metrics::Store {
+        &self.traffic.store
+    }
+
     pub fn profiles(&self) -> &Profiles {
         &self.profiles
     }

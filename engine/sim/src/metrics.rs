@@ -22,6 +22,8 @@ pub struct PodInfo {
     pub name: String,
     pub deployment: Option<String>,
     pub labels: BTreeMap<String, String>,
+    /// The first container's name, which the pod's samples are exported under.
+    pub container: String,
 }
 
 /// One interval: every running pod's sample, and the requests Services could not route.
@@ -113,6 +115,17 @@ impl Store {
                 .collect();
             self.info.retain(|id, _| live.contains(id));
         }
+    }
+
+    /// The intervals that ended after `at`, oldest first (what an exporter has not seen yet).
+    pub fn ticks_after(&self, at: SimTime) -> impl Iterator<Item = &Tick> {
+        let first = self.ticks.partition_point(|t| t.at <= at);
+        self.ticks.range(first..)
+    }
+
+    /// What a pod's samples are attributed to.
+    pub fn info(&self, pod: PodId) -> Option<&PodInfo> {
+        self.info.get(&pod).map(|i| &**i)
     }
 
     pub fn last_tick(&self) -> Option<SimTime> {

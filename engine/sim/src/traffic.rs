@@ -258,6 +258,11 @@ impl Sim {
             name: pod.meta.name.clone(),
             deployment,
             labels: pod.meta.labels.clone(),
+            container: pod
+                .containers
+                .first()
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
         })
     }
 

@@ -74,7 +74,9 @@ impl Capability {
             Capability::TrafficWeights => {
                 "no traffic router splits traffic by weight here; a canary's share can only be its share of ready pods"
             }
-            Capability::Metrics => "no metrics source is connected to this target",
+            Capability::Metrics => {
+                "no metrics source is connected to this target (pass --prometheus URL or set ROLLPLAY_PROMETHEUS)"
+            }
             Capability::Nodes => "this target does not expose its nodes",
             Capability::NumberedRevisions => {
                 "this target keeps no numbered revisions; rollback() goes to the previous one"

@@ -41,6 +41,11 @@ pub struct MetricsReport {
     pub memory_utilization: Option<f64>,
     pub pods: usize,
     pub samples: Vec<MetricsInterval>,
+    /// Where the numbers come from: `simulator`, `Prometheus at URL`.
+    pub source: String,
+    /// The queries the source answered, by metric (`samples.rps`, `window.p99_ms`); none on
+    /// the simulator.
+    pub queries: BTreeMap<String, String>,
 }
 
 impl MetricsReport {

@@ -5,12 +5,14 @@
 mod capability;
 mod deadline;
 mod metrics;
+mod metrics_source;
 mod simulator;
 mod types;
 
 pub use capability::{ALL_CAPABILITIES, Capabilities, Capability};
 pub use deadline::{Deadline, Limit};
 pub use metrics::{MetricsFilter, MetricsInterval, MetricsReport, Rate};
+pub use metrics_source::{MetricsScope, MetricsSource};
 pub use simulator::{Minute, Rehearsal, ReplayConfig, ReplayReport, SimControls};
 pub use types::{
     Applied, ApplyOutcome, ApplyResult, Condition, DrainReport, EndpointInfo, EventInfo, Eviction,
@@ -135,6 +137,28 @@ pub trait ClusterBackend: Send + Sync {
     /// selector picks) over the `window` ending now, with per-interval samples.
     async fn metrics(&self, _filter: &MetricsFilter, _window: Duration) -> Result<MetricsReport> {
         Err(self.missing(Capability::Metrics, "metrics"))
+    }
+
+    /// Replaces the query behind one metric of `metrics()` (`rps`, `p99_ms`, ...) for the rest
+    /// of the run: true when the target's source uses queries (Prometheus), false on a
+    /// target that measures its traffic itself (the simulator).
+    fn set_metrics_query(&self, _metric: &str, _query: &str) -> Result<bool> {
+        if self.capabilities().has(Capability::Metrics) {
+            Ok(false)
+        } else {
+            Err(self.missing(Capability::Metrics, "metrics_query"))
+        }
+    }
+
+    /// Before anything changes: whether `metrics()` can answer for these pods (its queries
+    /// are valid, its source reachable, the workload has series, waited for up to `wait`).
+    /// Returns warnings.
+    async fn check_metrics(&self, _filter: &MetricsFilter, _wait: Duration) -> Result<Vec<String>> {
+        if self.capabilities().has(Capability::Metrics) {
+            Ok(Vec::new())
+        } else {
+            Err(self.missing(Capability::Metrics, "check_metrics"))
+        }
     }
 
     /// Asks to evict a pod (`POST pods/<pod>/eviction`): PodDisruptionBudgets decide (PDB-4).

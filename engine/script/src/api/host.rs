@@ -39,6 +39,8 @@ pub struct Host {
     pub assume_yes: bool,
     /// Asks a person yes or no (None when no one can be asked: no terminal).
     pub ask: Option<Asker>,
+    /// Where every metrics report read is written (`--record FILE`).
+    pub record: Option<Arc<crate::record::MetricsRecord>>,
 }
 
 /// Asks a yes/no question on a terminal; the answer, or None if nobody answered.

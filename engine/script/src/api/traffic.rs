@@ -12,7 +12,7 @@ pub mod traffic {
     /// Metrics of a workload's pods over the `window` ending now: `requests`, `errors`,
     /// `error_rate` (0..1), `rps`, `p50_ms`, `p95_ms`, `p99_ms`, `cpu_utilization` and
     /// `memory_utilization` (percent of the pods' requests, as the autoscaler computes it),
-    /// `pods`, `window_seconds`, and `samples`: one map per interval (5 s on the simulator)
+    /// `pods`, `window_seconds`, `source` (`simulator`, `Prometheus at URL`), and `samples`: one map per interval (5 s on the simulator)
     /// with `at` (its start, in seconds as `now()`), `seconds` (its length), `requests`, `errors`, `error_rate`, `rps`, `p50_ms`, `p95_ms`, `p99_ms` and
     /// `cpu_utilization`, for statistics. Values without requests behind them are `()`.
     /// `workload` is a Deployment (`"web"`, a map from `apply()`), or the pods of a label
@@ -34,7 +34,71 @@ pub mod traffic {
         let window = duration(&window, "metrics")?;
         let filter = super::filter(&h, &workload)?;
         let report = h.block_on("metrics", h.backend.metrics(&filter, window))?;
-        Ok(super::report(&report))
+        let map = super::report(&report);
+        if let Some(record) = &h.record {
+            record.write(&h, &filter, window, &report, &map);
+        }
+        Ok(map)
+    }
+
+    /// Checks, before anything changes, that `metrics()` can answer for a workload (a
+    /// Deployment or a selector, as `metrics()` takes): on a real target its source is
+    /// reachable, every query is valid, and the workload has the series the analysis needs
+    /// (requests, errors, latency). Missing series of other metrics (CPU, memory) are
+    /// warnings: they are logged and returned. `wait` (optional, default none) is how long
+    /// to wait for the series of freshly started pods to appear. On the simulator there is
+    /// nothing to check but that the workload exists.
+    ///
+    /// Errors: an unreachable metrics source, a query Prometheus rejects, no request or
+    /// latency series for the workload (after `wait`), each naming the metric and the query;
+    /// a target with no metrics source. All exit 2.
+    ///
+    /// ```rhai
+    /// let warnings = check_metrics("web", "30s");
+    /// assert(warnings.is_empty());
+    /// ```
+    #[rhai_fn(name = "check_metrics", return_raw)]
+    pub fn check_metrics_within(
+        ctx: NativeCallContext,
+        workload: Dynamic,
+        wait: Dynamic,
+    ) -> RhaiResult<rhai::Array> {
+        let wait = duration(&wait, "check_metrics")?;
+        let h = host(&ctx)?;
+        super::check_metrics(&h, &workload, wait)
+    }
+
+    /// Replaces the PromQL behind one metric of `metrics()` for the rest of the run, as a
+    /// `--metrics FILE` does: `rps`, `error_rate`, `p50_ms`, `p95_ms`, `p99_ms`,
+    /// `cpu_utilization`, `memory_utilization` or `pods`, with the placeholders
+    /// `{{selector}}`, `{{namespace}}`, `{{workload}}` and `{{interval}}`. Returns true when
+    /// the target reads metrics by query (Prometheus), false on the simulator, which measures
+    /// its own traffic, so one playbook runs on both.
+    ///
+    /// Errors: an unknown metric or placeholder (with a "did you mean"); a target with no
+    /// metrics source.
+    ///
+    /// ```rhai
+    /// let used = metrics_query("rps", "sum(rate(http_server_requests_seconds_count{ {{selector}} }[{{interval}}]))");
+    /// assert(used == !has_capability("simulator"));
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn metrics_query(ctx: NativeCallContext, metric: &str, query: &str) -> RhaiResult<bool> {
+        let h = host(&ctx)?;
+        crate::target::check_metrics_query(metric, query)
+            .and_then(|_| h.backend.set_metrics_query(metric, query))
+            .map_err(|e| runtime_error(&e, Some("metrics_query")))
+    }
+
+    /// `check_metrics(workload, wait)` without waiting: the series must be there already.
+    ///
+    /// ```rhai
+    /// assert(check_metrics("web").is_empty());
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn check_metrics(ctx: NativeCallContext, workload: Dynamic) -> RhaiResult<rhai::Array> {
+        let h = host(&ctx)?;
+        super::check_metrics(&h, &workload, std::time::Duration::ZERO)
     }
 
     /// Sets the simulated request rate of a Service from now on: a number of requests per
@@ -74,6 +138,20 @@ use rhai::{Dynamic, Map};
 use rollplay_core::backend::{MetricsFilter, MetricsInterval, MetricsReport, Rate};
 use rollplay_core::kind::Kind;
 use std::collections::BTreeMap;
+
+/// `check_metrics()`: warnings are logged and returned.
+fn check_metrics(
+    h: &Host,
+    workload: &Dynamic,
+    wait: std::time::Duration,
+) -> RhaiResult<rhai::Array> {
+    let filter = filter(h, workload)?;
+    let warnings = h.block_on("check_metrics", h.backend.check_metrics(&filter, wait))?;
+    for w in &warnings {
+        h.log(crate::output::Level::Warn, w);
+    }
+    Ok(warnings.into_iter().map(Dynamic::from).collect())
+}
 
 /// What `metrics()` measures: a Deployment, or the pods of a label selector.
 fn filter(h: &Host, value: &Dynamic) -> RhaiResult<MetricsFilter> {
@@ -216,6 +294,7 @@ fn report(r: &MetricsReport) -> Map {
     m.insert("memory_utilization".into(), optional(r.memory_utilization));
     m.insert("pods".into(), Dynamic::from_int(r.pods as i64));
     m.insert("window_seconds".into(), Dynamic::from_float(r.seconds));
+    m.insert("source".into(), r.source.clone().into());
     m.insert(
         "samples".into(),
         Dynamic::from_array(r.samples.iter().map(interval).collect()),

@@ -153,6 +153,7 @@ impl Session {
             started_at: now,
             assume_yes: options.assume_yes,
             ask: options.ask.clone(),
+            record: None,
         })
     }
 

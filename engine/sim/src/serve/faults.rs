@@ -1,6 +1,8 @@
 //! Faults to inject, so that clients are tested against a server that misbehaves as busy
 //! API servers do: a share of requests answered 500 or 429 (with Retry-After), and watches
-//! cut after a while. Seeded, so a failing test can be run again with the same faults.
+//! cut after a while, their resumption answered 410 Gone; and requests RBAC would deny (`forbid=patch:deployments/scale`), so a
+//! client's 403 handling is tested without an authorizer. Seeded, so a failing test can be
+//! run again with the same faults.
 
 use super::status::ApiError;
 use parking_lot::Mutex;
@@ -17,15 +19,22 @@ pub struct FaultOptions {
     /// Watches are closed by the server after this long.
     pub drop_watches_after: Option<Duration>,
     pub seed: u64,
+    /// `(verb, resource)` pairs answered `403 Forbidden` as RBAC answers them: the verb as
+    /// RBAC names it (get, list, watch, create, update, patch, delete), the resource with its
+    /// subresource (`deployments/scale`).
+    pub forbidden: Vec<(String, String)>,
+    /// Share of watches resumed from an older resourceVersion answered `410 Gone`, as when
+    /// the server's history has been compacted past it.
+    pub expire_rate: f64,
 }
 
 impl FaultOptions {
-    /// `5xx=0.05,429=0.02,drop-watch=10s,seed=7`.
+    /// `5xx=0.05,429=0.02,410=1,drop-watch=10s,forbid=patch:deployments/scale,seed=7`.
     pub fn parse(text: &str) -> Result<FaultOptions, String> {
         let mut options = FaultOptions::default();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (key, value) = part.split_once('=').ok_or(format!(
-                "fault \"{part}\": expected KEY=VALUE (5xx=0.05, 429=0.02, drop-watch=10s, seed=N)"
+                "fault \"{part}\": expected KEY=VALUE (5xx=0.05, 429=0.02, 410=1, drop-watch=10s, forbid=VERB:RESOURCE, seed=N)"
             ))?;
             let rate = || -> Result<f64, String> {
                 value
@@ -39,11 +48,21 @@ impl FaultOptions {
             match key {
                 "5xx" => options.error_rate = rate()?,
                 "429" => options.throttle_rate = rate()?,
+                "410" => options.expire_rate = rate()?,
                 "drop-watch" => {
                     options.drop_watches_after = Some(
                         rollplay_core::duration::parse_duration(value)
                             .map_err(|e| format!("fault drop-watch={value}: {e}"))?,
                     )
+                }
+                "forbid" => {
+                    let (verb, resource) = value
+                        .split_once(':')
+                        .filter(|(v, r)| !v.is_empty() && !r.is_empty())
+                        .ok_or(format!(
+                            "fault forbid={value}: expected VERB:RESOURCE, e.g. forbid=patch:deployments/scale"
+                        ))?;
+                    options.forbidden.push((verb.into(), resource.into()));
                 }
                 "seed" => {
                     options.seed = value
@@ -52,7 +71,7 @@ impl FaultOptions {
                 }
                 other => {
                     return Err(format!(
-                        "unknown fault \"{other}\"; faults: 5xx, 429, drop-watch, seed"
+                        "unknown fault \"{other}\"; faults: 5xx, 429, 410, drop-watch, forbid, seed"
                     ));
                 }
             }
@@ -72,6 +91,45 @@ impl Faults {
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(options.seed)),
             options,
         }
+    }
+
+    /// Whether a watch resumed from an older version is answered 410 Gone.
+    pub fn expire(&self) -> bool {
+        self.options.expire_rate > 0.0
+            && ((self.rng.lock().next_u64() >> 11) as f64 / (1u64 << 53) as f64)
+                < self.options.expire_rate
+    }
+
+    /// 403 for a request the options forbid, worded as RBAC words it.
+    pub fn forbid(&self, verb: &str, target: &super::routes::Target) -> Option<ApiError> {
+        let sub = target.subresource.as_deref().map(|s| format!("/{s}"));
+        let resource = format!("{}{}", target.kind.plural(), sub.unwrap_or_default());
+        if !self
+            .options
+            .forbidden
+            .iter()
+            .any(|(v, r)| v == verb && *r == resource)
+        {
+            return None;
+        }
+        let group = target.kind.group();
+        let place = target
+            .namespace
+            .as_deref()
+            .map(|ns| format!(" in the namespace \"{ns}\""))
+            .unwrap_or_default();
+        let qualified = target.kind.resource();
+        let object = match &target.name {
+            Some(name) => format!("{qualified} \"{name}\""),
+            None => qualified,
+        };
+        Some(ApiError::new(
+            403,
+            "Forbidden",
+            format!(
+                "{object} is forbidden: User \"system:anonymous\" cannot {verb} resource \"{resource}\" in API group \"{group}\"{place} (denied by rollplay sim serve --faults)"
+            ),
+        ))
     }
 
     /// The error this request gets instead of its answer, if any.
@@ -97,5 +155,29 @@ impl Faults {
             return Some(e);
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve::routes::{Route, route};
+
+    #[test]
+    fn a_forbidden_request_is_refused_as_rbac_words_it() {
+        let faults = Faults::new(FaultOptions::parse("forbid=patch:deployments/scale").unwrap());
+        let Route::Object(scale) = route("/apis/apps/v1/namespaces/demo/deployments/web/scale")
+        else {
+            panic!("a scale path")
+        };
+        let denied = faults.forbid("patch", &scale).expect("forbidden");
+        assert_eq!(denied.code, 403);
+        assert!(
+            denied.message.starts_with("deployments.apps \"web\" is forbidden: User \"system:anonymous\" cannot patch resource \"deployments/scale\" in API group \"apps\" in the namespace \"demo\""),
+            "{}",
+            denied.message
+        );
+        assert!(faults.forbid("get", &scale).is_none());
+        assert!(FaultOptions::parse("forbid=patch").is_err());
     }
 }

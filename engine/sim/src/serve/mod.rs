@@ -4,6 +4,7 @@
 
 mod discovery;
 mod faults;
+mod metrics_export;
 mod objects;
 mod patch;
 mod query;
@@ -248,9 +249,30 @@ fn answer(
         return fault.into_response();
     }
     let params = query::parse(uri.query());
+    if let Route::Object(target) = &route
+        && let Some(denied) = state
+            .faults
+            .forbid(&rbac_verb(method, target, &params), target)
+    {
+        return denied.into_response();
+    }
     let answer = match route {
         Route::Version => Ok((200, discovery::version())),
         Route::Health => return (StatusCode::OK, "ok").into_response(),
+        Route::Metrics => {
+            let text = {
+                let mut world = state.world();
+                let world = &mut *world;
+                let now = world.sim.now();
+                world.exporter.scrape(world.sim.samples(), now)
+            };
+            return (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                text,
+            )
+                .into_response();
+        }
         Route::CoreVersions => Ok((200, discovery::core_versions(&state.address))),
         Route::Groups => Ok((200, discovery::group_list())),
         Route::Group(group) => discovery::group_list()["groups"]
@@ -340,6 +362,22 @@ fn object(
     };
     let (code, value) = answer?;
     Ok(json_response(state, code, &value))
+}
+
+/// The verb RBAC checks for a request (a GET of a collection is `list`, or `watch`).
+fn rbac_verb(method: &Method, target: &Target, params: &query::Params) -> String {
+    let verb = match (method.as_str(), &target.name) {
+        ("GET", _) if target.watch_path || query::flag(params, "watch") => "watch",
+        ("GET", None) => "list",
+        ("GET", Some(_)) => "get",
+        ("POST", _) => "create",
+        ("PUT", _) => "update",
+        ("PATCH", _) => "patch",
+        ("DELETE", None) => "deletecollection",
+        ("DELETE", Some(_)) => "delete",
+        (other, _) => return other.to_ascii_lowercase(),
+    };
+    verb.into()
 }
 
 fn watch_response(body: Body) -> Response {

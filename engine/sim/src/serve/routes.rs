@@ -9,6 +9,8 @@ use rollplay_core::kind::Kind;
 pub enum Route {
     Version,
     Health,
+    /// The simulated pods' traffic for Prometheus.
+    Metrics,
     CoreVersions,
     Groups,
     Group(String),
@@ -36,6 +38,7 @@ pub fn route(path: &str) -> Route {
     match segments.as_slice() {
         ["version"] => Route::Version,
         ["healthz" | "readyz" | "livez", ..] => Route::Health,
+        ["metrics"] => Route::Metrics,
         ["api"] => Route::CoreVersions,
         ["apis"] => Route::Groups,
         ["apis", group] => Route::Group(group.to_string()),

@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 pub struct World {
     pub sim: Sim,
     pub hub: Hub,
+    pub exporter: super::metrics_export::Exporter,
 }
 
 /// Wall time mapped onto virtual time.
@@ -103,7 +104,11 @@ impl State {
                 at_start: sim.now(),
                 speed,
             },
-            world: Mutex::new(World { sim, hub }),
+            world: Mutex::new(World {
+                sim,
+                hub,
+                exporter: Default::default(),
+            }),
             wrote: Notify::new(),
             faults,
             counters: Counters::default(),

@@ -96,7 +96,8 @@ pub fn watch(
                     "resourceVersion \"{requested}\" is not a resource version"
                 ))
             })?;
-            match world.hub.since(kind, version) {
+            let expired = version < current && state.faults.expire();
+            match world.hub.since(kind, version).filter(|_| !expired) {
                 Some(changes) => first.extend(
                     changes
                         .iter()
