@@ -90,7 +90,7 @@ fn images(stable: &str, canary: &str) -> String {
     format!("images:\n  \"{OLD_IMAGE}\": {stable}\n  \"{NEW_IMAGE}\": {canary}\n")
 }
 
-/// One 30 s analysis step at 50 %, then promotion; four 5 s samples suffice per side (the
+/// One 40 s analysis step at 50 %, then promotion; four 5 s samples suffice per side (the
 /// canary's first sample or two have no data yet: its pods start after the step does, and
 /// Prometheus sees each 5 s interval a scrape later).
 fn canary_args(image: &str) -> Vec<&str> {
@@ -104,7 +104,7 @@ fn canary_args(image: &str) -> Vec<&str> {
         "--set",
         "steps=50,100",
         "--set",
-        "interval=30s",
+        "interval=40s",
         "--set",
         "min_samples=4",
     ]
@@ -168,7 +168,7 @@ fn a_good_image_is_promoted_on_kube_with_prometheus() {
     assert_eq!(canary["report"]["source"], canary["source"]);
     assert_eq!(
         (canary["target"].as_str(), canary["window_seconds"].as_f64()),
-        (Some("kube:rollplay-sim"), Some(30.0))
+        (Some("kube:rollplay-sim"), Some(40.0))
     );
     let p99 = canary["queries"]["samples.p99_ms"].as_str().unwrap();
     assert!(
@@ -193,9 +193,9 @@ fn a_good_image_is_promoted_on_kube_with_prometheus() {
     assert_eq!(final_state(&sim), final_state(&report));
 }
 
-/// Sampling noise: at 50 % of 100 req/s, a 30 s step holds about 1,500 canary requests, so
-/// a 5 % error rate reads 5 % ± 0.6 % (one standard deviation); two independent runs differ
-/// by less than 2.5 points (about three of their combined deviations).
+/// Sampling noise: at 50 % of 100 req/s, a 40 s step holds about 2,000 canary requests, so
+/// a 5 % error rate reads 5 % ± 0.5 % (one standard deviation); two independent runs differ
+/// by less than 2.5 points (over three of their combined deviations).
 #[test]
 fn five_percent_errors_abort_on_kube_with_the_numbers_of_the_simulator() {
     let profiles = images("{error_rate: 0.001}", "{error_rate: 0.05}");

@@ -25,7 +25,7 @@ pub struct Prometheus {
     api: Api,
     /// A playbook may replace queries as it runs (`metrics_query()`).
     queries: RwLock<Queries>,
-    /// Queries sent, for benchmarks and the run's client report.
+    /// Queries sent, for benchmarks.
     sent: AtomicU64,
 }
 
@@ -68,14 +68,16 @@ impl Prometheus {
             }
             _ => "try again when Prometheus is healthy".into(),
         };
-        let message = format!(
-            "metric {metric}: Prometheus at {} {failure}; query: {query}; {fix}",
-            self.api.base()
-        );
+        let message = format!("{failure}; query: {query}; {fix}");
         if failure.transient() {
-            Error::cluster(self.describe(), message, Retry::Transient, None)
+            Error::cluster(
+                self.describe(),
+                format!("metric {metric}: {message}"),
+                Retry::Transient,
+                None,
+            )
         } else {
-            Error::bad_input(format!("metrics from {}", self.describe()), message)
+            Error::bad_input(format!("metric {metric} from {}", self.describe()), message)
         }
     }
 
