@@ -160,10 +160,29 @@ fn bad_flags_and_profiles_exit_2() {
     assert_eq!(out.code, 2);
     assert!(
         out.stderr
-            .contains("expected sim, kube[:CONTEXT] or swarm[:HOST]"),
+            .contains("expected sim, sim:swarm, kube[:CONTEXT] or swarm[:HOST]"),
         "{}",
         out.stderr
     );
+    for (target, says) in [
+        ("swarm", "no Docker Swarm backend yet"),
+        ("sim:swarm", "no Swarm flavour of the simulator yet"),
+    ] {
+        let (code, report) = run_json(&[
+            "run",
+            "rolling",
+            "--target",
+            target,
+            "--set",
+            "manifests=examples/k8s",
+            "--set",
+            "image=x:1",
+        ]);
+        assert_eq!(code, 2, "{target}");
+        let message = report["error"]["message"].as_str().unwrap_or("");
+        assert!(message.contains(says), "{target}: {message}");
+        assert_eq!(report["actions"], Value::Array(vec![]), "{target}");
+    }
     let out = rollplay(&["run", "no-such-playbook"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("built-in: rolling"), "{}", out.stderr);
@@ -234,7 +253,7 @@ fn json_output_is_one_object_even_for_bad_flags() {
         report["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("expected sim, kube[:CONTEXT] or swarm[:HOST]")
+            .contains("expected sim, sim:swarm, kube[:CONTEXT] or swarm[:HOST]")
     );
 }
 

@@ -1,4 +1,5 @@
-//! Targets as flags and `:target` name them (`sim`, `kube[:CONTEXT]`, `swarm[:HOST]`), and
+//! Targets as flags and `:target` name them (`sim`, `sim:swarm`, `kube[:CONTEXT]`,
+//! `swarm[:HOST]`), and
 //! the one place a target is constructed (the only file of this crate that names a target
 //! crate): everything else in the script layer sees only `ClusterBackend` and `Rehearsal`.
 
@@ -16,6 +17,8 @@ use std::sync::Arc;
 pub enum Target {
     /// The built-in simulator of a Kubernetes cluster.
     Sim,
+    /// The simulator's Docker Swarm flavour.
+    SimSwarm,
     /// A Kubernetes cluster; the context from the kubeconfig (None: its current one).
     Kube(Option<String>),
     /// A Docker engine in swarm mode; the host (None: DOCKER_HOST or the local socket).
@@ -31,12 +34,13 @@ impl Target {
         };
         match (kind, detail) {
             ("sim", None) => Ok(Target::Sim),
+            ("sim", Some(flavour)) if flavour == "swarm" => Ok(Target::SimSwarm),
             ("kube", context) => Ok(Target::Kube(context)),
             ("swarm", host) => Ok(Target::Swarm(host)),
             _ => Err(Error::bad_input(
                 format!("--target {text}"),
                 format!(
-                    "expected sim, kube[:CONTEXT] or swarm[:HOST]{}",
+                    "expected sim, sim:swarm, kube[:CONTEXT] or swarm[:HOST]{}",
                     rollplay_core::suggest::hint(kind, ["sim", "kube", "swarm"])
                 ),
             )),
@@ -72,6 +76,10 @@ impl Target {
                     rehearsal: Arc::new(SimBackend::new(options.seed, profiles)),
                 })
             }
+            Target::SimSwarm => Err(Error::bad_input(
+                format!("--target {self}"),
+                "this build of rollplay has no Swarm flavour of the simulator yet; its update rules are in rollplay-stack and pass `rollplay sim conformance tests/cases/swarm_update.json` (use --target sim to rehearse a Kubernetes rollout)",
+            )),
             Target::Swarm(_) => Err(Error::bad_input(
                 format!("--target {self}"),
                 "this build of rollplay has no Docker Swarm backend yet (use --target sim to rehearse, or --target kube)",
@@ -84,6 +92,7 @@ impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Target::Sim => f.write_str("sim"),
+            Target::SimSwarm => f.write_str("sim:swarm"),
             Target::Kube(None) => f.write_str("kube"),
             Target::Kube(Some(c)) => write!(f, "kube:{c}"),
             Target::Swarm(None) => f.write_str("swarm"),
@@ -168,6 +177,8 @@ mod tests {
     #[test]
     fn targets_parse_as_the_flags_name_them() {
         assert_eq!(Target::parse("sim").unwrap(), Target::Sim);
+        assert_eq!(Target::parse("sim:swarm").unwrap().to_string(), "sim:swarm");
+        assert!(Target::parse("sim:nomad").is_err());
         assert_eq!(Target::parse("kube").unwrap(), Target::Kube(None));
         assert_eq!(
             Target::parse("kube:prod").unwrap(),
@@ -181,7 +192,7 @@ mod tests {
         );
         let err = Target::parse("moon").unwrap_err().to_string();
         assert!(
-            err.contains("expected sim, kube[:CONTEXT] or swarm[:HOST]"),
+            err.contains("expected sim, sim:swarm, kube[:CONTEXT] or swarm[:HOST]"),
             "{err}"
         );
         let err = Target::parse("kueb").unwrap_err().to_string();

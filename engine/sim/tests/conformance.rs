@@ -1,5 +1,5 @@
 //! The simulator against the reference cases it must pass (deployment rolling, rollout status,
-//! service endpoints); every failing case is printed with expected and actual values.
+//! service endpoints, Swarm updates); every failing case is printed with expected and actual values.
 
 use rollplay_sim::conformance::run_paths;
 use std::path::PathBuf;
@@ -44,14 +44,23 @@ fn service_endpoint_cases_pass() {
 }
 
 #[test]
-fn unimplemented_functions_fail_as_unsupported() {
-    let report = run_paths(&[case("swarm_update.json")]).expect("readable");
-    assert!(
-        report
-            .results
-            .iter()
-            .all(|r| !r.passed && r.detail.starts_with("unsupported"))
-    );
+fn swarm_update_cases_pass() {
+    assert_all_pass("swarm_update.json");
+}
+
+#[test]
+fn a_function_the_simulator_lacks_fails_as_unsupported() {
+    let dir = std::env::temp_dir().join(format!("rollplay-cases-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("unknown.json");
+    std::fs::write(
+        &file,
+        r#"{"cases": [{"id": "X-1", "function": "no_such_rule", "input": {}, "expected": {"a": 1}}]}"#,
+    )
+    .expect("case written");
+    let report = run_paths(&[file]).expect("readable");
+    assert_eq!(report.failed(), 1);
+    assert!(report.results[0].detail.starts_with("unsupported"));
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod endpoint_cases;
 mod hpa_cases;
 mod pdb_cases;
 mod status_cases;
+mod swarm_cases;
 
 use serde_json::Value;
 use std::path::Path;
@@ -150,6 +151,12 @@ fn dispatch(function: &str, input: &Value, expected: &Value) -> Outcome {
         "timeline_first_sight" => hpa_cases::timeline_first_sight(input),
         "pdb_status" => pdb_cases::pdb_status(input),
         "eviction" => pdb_cases::eviction(input),
+        "failure_ratio" => swarm_cases::failure_ratio(input),
+        "failure_counting" => swarm_cases::failure_counting(input),
+        "update_scenario" => swarm_cases::update_scenario(input),
+        "manual_rollback" => swarm_cases::manual_rollback_case(input),
+        "auto_rollback" => swarm_cases::auto_rollback(input),
+        "cli_progress" => swarm_cases::cli_progress_case(input),
         other => Outcome::Unsupported(format!(
             "function \"{other}\" is not implemented by this simulator yet"
         )),
