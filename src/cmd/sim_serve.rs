@@ -30,7 +30,8 @@ pub struct ServeArgs {
     #[arg(long)]
     token: Option<String>,
     /// Faults to inject: `5xx=0.05,429=0.02,drop-watch=10s,seed=7`; `410=1` answers resumed
-    /// watches 410 Gone, `forbid=patch:deployments/scale` answers those requests 403.
+    /// watches 410 Gone, `forbid=patch:deployments/scale` answers those requests 403,
+    /// `watch-lag=300ms` writes watch events that long after their change.
     #[arg(long, value_name = "SPEC")]
     faults: Option<String>,
     /// Writes one JSON line per request (verb, group, resource, namespace, code, bytes).

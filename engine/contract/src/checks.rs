@@ -96,6 +96,17 @@ pub async fn apply_get_list_delete(f: &dyn Fixture) {
     assert!(!backend.delete(&web()).await.unwrap(), "already gone");
 }
 
+/// A workload that a wait has watched is gone for `status` as soon as `delete` returns: a
+/// backend that reads from a watch must not answer from a copy older than its own delete.
+pub async fn a_deleted_workload_is_gone_at_once(f: &dyn Fixture) {
+    let backend = deployed(f).await;
+    assert!(backend.status(&web()).await.unwrap().done());
+    assert!(backend.delete(&web()).await.unwrap());
+    let err = backend.status(&web()).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+    assert!(backend.get(&web()).await.unwrap().is_none());
+}
+
 pub async fn a_refused_batch_changes_nothing(f: &dyn Fixture) {
     let backend = f.backend().await;
     let batch = f.invalid_batch();

@@ -337,7 +337,12 @@ impl ClusterBackend for KubeBackend {
         let api = api(&self.client, object.kind, &object.namespace);
         let background = DeleteParams::background();
         match with_retry(&self.retries, || api.delete(&object.name, &background)).await {
-            Ok(_) => Ok(true),
+            Ok(_) => {
+                // The watch may not have seen the deletion yet: until the next write, this
+                // object is read from the API, which no longer has it.
+                self.written.lock().insert(object.clone(), u64::MAX);
+                Ok(true)
+            }
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
             Err(e) => Err(request_error(&self.target, "delete", object, e)),
         }

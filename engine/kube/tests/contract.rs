@@ -8,7 +8,7 @@ use rollplay_contract::{Fixture, KUBERNETES_APP, KUBERNETES_INVALID_BATCH};
 use rollplay_core::ClusterBackend;
 use rollplay_core::manifest::{Manifest, load_text};
 use rollplay_kube::KubeBackend;
-use rollplay_sim::serve::{ServeOptions, Served};
+use rollplay_sim::serve::{FaultOptions, ServeOptions, Served};
 use rollplay_sim::{Profiles, SimBackend};
 use std::sync::Arc;
 
@@ -26,9 +26,13 @@ impl Fixture for KubeOnSimServe {
     async fn backend(&self) -> Arc<dyn ClusterBackend> {
         let profiles = Profiles::from_yaml(PROFILES, "profiles.yaml").expect("profiles");
         let sim = SimBackend::new(1, profiles).into_sim();
-        let served = Served::start(sim, ServeOptions::default())
-            .await
-            .expect("sim serve starts");
+        // Every check runs with the watch lagging the writes, as a busy API server's does:
+        // what rollplay reads back after its own change must be that change.
+        let options = ServeOptions {
+            faults: FaultOptions::parse("watch-lag=300ms").expect("faults"),
+            ..ServeOptions::default()
+        };
+        let served = Served::start(sim, options).await.expect("sim serve starts");
         let backend = KubeBackend::connect_url(&served.url(), "default", None)
             .await
             .expect("connects");

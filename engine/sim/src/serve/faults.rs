@@ -1,7 +1,7 @@
 //! Faults to inject, so that clients are tested against a server that misbehaves as busy
 //! API servers do: a share of requests answered 500 or 429 (with Retry-After), and watches
 //! cut after a while, their resumption answered 410 Gone; and requests RBAC would deny (`forbid=patch:deployments/scale`), so a
-//! client's 403 handling is tested without an authorizer. Seeded, so a failing test can be
+//! client's 403 handling is tested without an authorizer; and watch events written late (`watch-lag=300ms`). Seeded, so a failing test can be
 //! run again with the same faults.
 
 use super::status::ApiError;
@@ -26,15 +26,19 @@ pub struct FaultOptions {
     /// Share of watches resumed from an older resourceVersion answered `410 Gone`, as when
     /// the server's history has been compacted past it.
     pub expire_rate: f64,
+    /// Every watch event is written this long after the change it reports, as a busy API
+    /// server's watch cache lags behind its writes: a client that reads its own writes back
+    /// from a watch must not take the lagging copy as current.
+    pub watch_lag: Option<Duration>,
 }
 
 impl FaultOptions {
-    /// `5xx=0.05,429=0.02,410=1,drop-watch=10s,forbid=patch:deployments/scale,seed=7`.
+    /// `5xx=0.05,429=0.02,410=1,drop-watch=10s,watch-lag=300ms,forbid=patch:deployments/scale,seed=7`.
     pub fn parse(text: &str) -> Result<FaultOptions, String> {
         let mut options = FaultOptions::default();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (key, value) = part.split_once('=').ok_or(format!(
-                "fault \"{part}\": expected KEY=VALUE (5xx=0.05, 429=0.02, 410=1, drop-watch=10s, forbid=VERB:RESOURCE, seed=N)"
+                "fault \"{part}\": expected KEY=VALUE (5xx=0.05, 429=0.02, 410=1, drop-watch=10s, watch-lag=300ms, forbid=VERB:RESOURCE, seed=N)"
             ))?;
             let rate = || -> Result<f64, String> {
                 value
@@ -55,6 +59,12 @@ impl FaultOptions {
                             .map_err(|e| format!("fault drop-watch={value}: {e}"))?,
                     )
                 }
+                "watch-lag" => {
+                    options.watch_lag = Some(
+                        rollplay_core::duration::parse_duration(value)
+                            .map_err(|e| format!("fault watch-lag={value}: {e}"))?,
+                    )
+                }
                 "forbid" => {
                     let (verb, resource) = value
                         .split_once(':')
@@ -71,7 +81,7 @@ impl FaultOptions {
                 }
                 other => {
                     return Err(format!(
-                        "unknown fault \"{other}\"; faults: 5xx, 429, 410, drop-watch, forbid, seed"
+                        "unknown fault \"{other}\"; faults: 5xx, 429, 410, drop-watch, watch-lag, forbid, seed"
                     ));
                 }
             }

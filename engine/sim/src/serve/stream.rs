@@ -128,6 +128,7 @@ pub fn watch(
             until,
             injected_drop,
             bookmarks,
+            lag: task_state.faults.options.watch_lag,
         };
         watch.stream(task_state, first, receiver, sender).await;
     });
@@ -191,6 +192,7 @@ struct Watch {
     until: Duration,
     injected_drop: bool,
     bookmarks: bool,
+    lag: Option<Duration>,
 }
 
 impl Watch {
@@ -232,6 +234,9 @@ impl Watch {
                             continue;
                         }
                         seen = seen.max(c.resource_version);
+                        if let Some(lag) = self.lag {
+                            tokio::time::sleep_until(c.seen_at + lag).await;
+                        }
                         let bytes = self.shape.rendered(c.type_, &c.object, state.clock.now());
                         if sender.send(bytes).await.is_err() {
                             return;

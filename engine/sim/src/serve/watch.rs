@@ -78,6 +78,8 @@ pub struct Change {
     pub type_: &'static str,
     pub object: Arc<Rendered>,
     pub resource_version: u64,
+    /// When the hub saw it: a lagging watch writes it a fixed time after this.
+    pub seen_at: tokio::time::Instant,
 }
 
 /// What a followed kind looked like at the last pump: (namespace, name) → (version, object).
@@ -192,6 +194,7 @@ fn change(kind: Kind, type_: &'static str, object: Arc<Rendered>, rv: u64) -> Ch
         type_,
         object,
         resource_version: rv,
+        seen_at: tokio::time::Instant::now(),
     }
 }
 
