@@ -85,12 +85,7 @@ spec:
 #[macro_export]
 macro_rules! contract_suite {
     ($fixture:expr) => {
-        $crate::contract_suite!($fixture, skip_when = || None::<String>);
-    };
-    // A target that may be absent (a Docker engine): `$skip()` returns why, and each check
-    // then prints it and passes.
-    ($fixture:expr, skip_when = $skip:expr) => {
-        $crate::contract_suite!(@tests $fixture; $skip;
+        $crate::contract_suite!(@tests $fixture;
             apply_get_list_delete,
             a_deleted_workload_is_gone_at_once,
             a_refused_batch_changes_nothing,
@@ -105,14 +100,10 @@ macro_rules! contract_suite {
             a_missing_workload_is_named_with_the_target
         );
     };
-    (@tests $fixture:expr; $skip:expr; $($check:ident),*) => {
+    (@tests $fixture:expr; $($check:ident),*) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $check() {
-                if let Some(why) = ($skip)() {
-                    eprintln!("skipped: {why}");
-                    return;
-                }
                 $crate::checks::$check(&$fixture).await;
             }
         )*

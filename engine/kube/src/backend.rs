@@ -178,6 +178,12 @@ impl KubeBackend {
         }
     }
 
+    /// Remembers a delete: the watch may not have seen it yet, so until the next write the
+    /// object is read from the API (no cached version is as new as this).
+    fn deleted(&self, object: &ObjectRef) {
+        self.written.lock().insert(object.clone(), u64::MAX);
+    }
+
     fn reflector(&self, kind: Kind, namespace: &str) -> Arc<Reflector> {
         self.reflectors
             .lock()
@@ -338,9 +344,7 @@ impl ClusterBackend for KubeBackend {
         let background = DeleteParams::background();
         match with_retry(&self.retries, || api.delete(&object.name, &background)).await {
             Ok(_) => {
-                // The watch may not have seen the deletion yet: until the next write, this
-                // object is read from the API, which no longer has it.
-                self.written.lock().insert(object.clone(), u64::MAX);
+                self.deleted(object);
                 Ok(true)
             }
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),

@@ -1,7 +1,8 @@
 //! Faults to inject, so that clients are tested against a server that misbehaves as busy
-//! API servers do: a share of requests answered 500 or 429 (with Retry-After), and watches
-//! cut after a while, their resumption answered 410 Gone; and requests RBAC would deny (`forbid=patch:deployments/scale`), so a
-//! client's 403 handling is tested without an authorizer; and watch events written late (`watch-lag=300ms`). Seeded, so a failing test can be
+//! API servers do: a share of requests answered 500 or 429 (with Retry-After); watches cut
+//! after a while, their resumption answered 410 Gone; watch events written late
+//! (`watch-lag=300ms`); and requests RBAC would deny (`forbid=patch:deployments/scale`), so a
+//! client's 403 handling is tested without an authorizer. Seeded, so a failing test can be
 //! run again with the same faults.
 
 use super::status::ApiError;
