@@ -99,10 +99,12 @@ fn serve(behaviour: Behaviour) {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .unwrap_or_else(|e| panic!("web: cannot listen on port {}: {e}", addr.1));
-        eprintln!(
-            "web {} listening on :{}",
-            app.behaviour.version, app.behaviour.port
-        );
+        // The bound port, not the asked one: PORT=0 takes a free port, and whoever started
+        // the app reads it here.
+        let port = listener
+            .local_addr()
+            .map_or(app.behaviour.port, |a| a.port());
+        eprintln!("web {} listening on :{port}", app.behaviour.version);
         let shutdown_seconds = app.behaviour.shutdown_seconds;
         let router = Router::new()
             .route("/", get(root))

@@ -1,10 +1,9 @@
 //! The demo app through its binary: what it serves, how staged variables change it, and that
 //! its variables are the simulator's image-profile keys.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 const WEB: &str = env!("CARGO_BIN_EXE_web");
 
@@ -17,29 +16,23 @@ impl Drop for Running {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
+/// Starts the app on a port it picks itself (PORT=0), read from the line it prints once it
+/// listens: a port chosen by the test and freed before the app binds it could be taken by
+/// a parallel test's app in between.
 fn start(env: &[(&str, &str)]) -> Running {
-    let port = free_port();
     let mut cmd = Command::new(WEB);
-    cmd.env_clear()
-        .env("PORT", port.to_string())
-        .stderr(Stdio::null());
+    cmd.env_clear().env("PORT", "0").stderr(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let app = Running(cmd.spawn().expect("web starts"), port);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "web did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    app
+    let mut child = cmd.spawn().expect("web starts");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let port = lines
+        .find_map(|l| l.ok()?.split_once("listening on :")?.1.trim().parse().ok())
+        .expect("web prints the port it listens on");
+    // Keep reading, so the app never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Running(child, port)
 }
 
 /// (status, body) of a GET.
