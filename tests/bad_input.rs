@@ -165,7 +165,10 @@ fn bad_flags_and_profiles_exit_2() {
         out.stderr
     );
     for (target, says) in [
-        ("swarm", "no Docker Swarm backend yet"),
+        (
+            "swarm:unix:///nonexistent/docker.sock",
+            "cannot reach the Docker engine at unix:///nonexistent/docker.sock",
+        ),
         ("sim:swarm", "no Swarm flavour of the simulator yet"),
     ] {
         let (code, report) = run_json(&[

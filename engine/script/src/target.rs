@@ -8,6 +8,7 @@ use rollplay_core::error::{Error, Result};
 use rollplay_kube::KubeBackend;
 use rollplay_prometheus::{Prometheus, Queries};
 use rollplay_sim::{Profiles, SimBackend};
+use rollplay_swarm::SwarmBackend;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,10 +81,20 @@ impl Target {
                 format!("--target {self}"),
                 "this build of rollplay has no Swarm flavour of the simulator yet; its update rules are in rollplay-stack and pass `rollplay sim conformance tests/cases/swarm_update.json` (use --target sim to rehearse a Kubernetes rollout)",
             )),
-            Target::Swarm(_) => Err(Error::bad_input(
-                format!("--target {self}"),
-                "this build of rollplay has no Docker Swarm backend yet (use --target sim to rehearse, or --target kube)",
-            )),
+            Target::Swarm(host) => {
+                if options.prometheus.is_some() {
+                    return Err(Error::bad_input(
+                        "--prometheus",
+                        "the swarm target does not read metrics from Prometheus yet (use it with --target kube)",
+                    ));
+                }
+                let profiles = load_profiles(options.sim_profiles.as_ref())?;
+                let swarm = runtime.block_on(SwarmBackend::connect(host.as_deref()))?;
+                Ok(Connection {
+                    backend: Arc::new(swarm),
+                    rehearsal: Arc::new(SimBackend::new(options.seed, profiles)),
+                })
+            }
         }
     }
 }
@@ -200,19 +211,20 @@ mod tests {
     }
 
     #[test]
-    fn a_target_this_build_cannot_drive_is_bad_input() {
+    fn an_engine_that_cannot_be_reached_is_bad_input_naming_it() {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
-        let err = Target::Swarm(None)
+        let err = Target::Swarm(Some("unix:///nonexistent/docker.sock".into()))
             .connect(&TargetOptions::default(), runtime.handle())
             .err()
-            .expect("not in this build");
+            .expect("no engine there");
         assert_eq!(err.class(), rollplay_core::ErrorClass::BadInput);
+        let text = err.to_string();
         assert!(
-            err.to_string().contains("no Docker Swarm backend yet"),
-            "{err}"
+            text.contains("cannot reach the Docker engine at unix:///nonexistent/docker.sock"),
+            "{text}"
         );
     }
 }

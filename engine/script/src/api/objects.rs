@@ -82,17 +82,20 @@ pub mod objects {
         let loaded = super::load_any(&manifests, "read_manifests")?;
         let ns = h.namespace();
         h.block_on("read_manifests", h.backend.validate(&loaded, &ns))?;
-        Ok(loaded
-            .iter()
-            .map(|m| {
-                let mut map = rhai::Map::new();
-                map.insert("kind".into(), m.kind().name().into());
-                map.insert("name".into(), m.name().into());
-                map.insert("namespace".into(), m.namespace_or(&ns).into());
-                map.insert("object".into(), from_json(&m.object));
-                Dynamic::from_map(map)
-            })
-            .collect())
+        let mut out = rhai::Array::new();
+        for m in &loaded {
+            if let Some(workloads) = super::stack_workloads(m, &ns)? {
+                out.extend(workloads);
+                continue;
+            }
+            let mut map = rhai::Map::new();
+            map.insert("kind".into(), m.kind().name().into());
+            map.insert("name".into(), m.name().into());
+            map.insert("namespace".into(), m.namespace_or(&ns).into());
+            map.insert("object".into(), from_json(&m.object));
+            out.push(Dynamic::from_map(map));
+        }
+        Ok(out)
     }
 
     /// An object as the API returns it (`kubectl get -o json`), or `()` when it does not exist.
@@ -253,4 +256,47 @@ fn reference(kind: &str, name: &str, namespace: &str, primitive: &str) -> RhaiRe
         return Err(bad_argument(primitive, "the name is empty"));
     }
     Ok(ObjectRef::new(k, namespace, name))
+}
+
+/// The services of a compose stack file (deployed as stack `namespace`) as workloads of
+/// the shape a Deployment has, so that playbooks written against `read_manifests()` run on
+/// a Swarm target unchanged: `kind: "Deployment"`, one container named after the service,
+/// its image and replicas after interpolation, and the service's own section as `compose`.
+/// None for anything that is not a stack file.
+pub fn stack_workloads(
+    m: &Manifest,
+    namespace: &str,
+) -> Result<Option<Vec<Dynamic>>, Box<rhai::EvalAltResult>> {
+    if m.object.get("services").is_none() || m.object.get("kind").is_some() {
+        return Ok(None);
+    }
+    let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+    let stack = rollplay_stack::compose::read_stack(m.clone(), namespace, &env)
+        .map_err(|e| runtime_error(&e, Some("read_manifests")))?;
+    Ok(Some(
+        stack
+            .services
+            .iter()
+            .map(|def| {
+                let replicas = match def.mode {
+                    rollplay_stack::compose::Mode::Replicated(n) => serde_json::json!(n),
+                    rollplay_stack::compose::Mode::Global => serde_json::Value::Null,
+                };
+                let view = serde_json::json!({
+                    "metadata": {"name": def.key, "namespace": namespace, "labels": def.labels},
+                    "spec": {
+                        "replicas": replicas,
+                        "template": {"spec": {"containers": [{"name": def.key, "image": def.image}]}},
+                    },
+                    "compose": def.raw,
+                });
+                let mut map = rhai::Map::new();
+                map.insert("kind".into(), Kind::Deployment.name().into());
+                map.insert("name".into(), def.key.clone().into());
+                map.insert("namespace".into(), namespace.into());
+                map.insert("object".into(), crate::api::host::from_json(&view));
+                Dynamic::from_map(map)
+            })
+            .collect(),
+    ))
 }

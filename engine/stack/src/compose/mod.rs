@@ -95,7 +95,22 @@ pub fn load_stack(
             format!("has {} documents; a stack file is one document", docs.len()),
         ));
     }
-    let manifest = docs.remove(0);
+    read_stack(docs.remove(0), stack, env)
+}
+
+/// A stack file already read as a manifest (one document of `rollplay apply -f` or of a
+/// playbook's `manifests`), deployed as stack `stack`.
+pub fn read_stack(
+    manifest: Manifest,
+    stack: &str,
+    env: &BTreeMap<String, String>,
+) -> Result<Stack> {
+    if !valid_stack_name(stack) {
+        return Err(Error::bad_input(
+            format!("stack name \"{stack}\""),
+            "use lower-case letters, digits, '-' and '_', starting with a letter or digit",
+        ));
+    }
     let at = |p: Problem| {
         manifest.error_at(
             &segs(&p.path),
