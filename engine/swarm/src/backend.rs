@@ -430,7 +430,10 @@ impl ClusterBackend for SwarmBackend {
         // asked for; writing it again clears the failed update status (SW-8), so the service
         // is reported as settled on that revision instead of failed.
         let failed_update = matches!(
-            self.existing(workload).await?.update_status.and_then(|u| u.state),
+            self.existing(workload)
+                .await?
+                .update_status
+                .and_then(|u| u.state),
             Some(
                 UpdateState::PAUSED
                     | UpdateState::ROLLBACK_STARTED
