@@ -15,38 +15,7 @@ use std::sync::Mutex;
 /// several at once in minutes.
 static ENGINE: Mutex<()> = Mutex::new(());
 
-fn docker(args: &[&str]) -> Result<String, String> {
-    let out = Command::new("docker")
-        .args(args)
-        .output()
-        .map_err(|e| format!("docker {}: {e}", args.join(" ")))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
-    }
-}
-
-/// None when the tests can run; the reason to skip otherwise (a failure when CI requires them).
-fn engine_missing() -> Option<String> {
-    let why = match docker(&["info", "--format", "{{.Swarm.LocalNodeState}}"]) {
-        Ok(state) if state == "active" => {
-            match docker(&["image", "inspect", "rollplay-demo/web:1.0.0"]) {
-                Ok(_) => return None,
-                Err(_) => {
-                    "the demo images are not built (examples/app/build-images.sh)".to_string()
-                }
-            }
-        }
-        Ok(state) => format!("the engine is not in swarm mode ({state})"),
-        Err(e) => format!("no Docker engine: {e}"),
-    };
-    if std::env::var("ROLLPLAY_REQUIRE_SWARM").is_ok_and(|v| v == "1") {
-        panic!("ROLLPLAY_REQUIRE_SWARM=1 but {why}");
-    }
-    eprintln!("skipped: {why}");
-    Some(why)
-}
+use rollplay_contract::engine::{docker, swarm_engine_missing as engine_missing};
 
 /// A stack that is empty when the test starts and removed when it ends.
 struct Stack(&'static str);
@@ -311,4 +280,115 @@ fn playbooks_needing_what_swarm_lacks_stop_before_any_change() {
             "nothing was created"
         );
     }
+}
+
+/// The engine's socket behind one of the test's own, which the test can take away: to rollplay
+/// that is dockerd stopping (connections cut, new ones refused).
+struct VanishingEngine {
+    path: String,
+    open: std::sync::Arc<Mutex<Vec<std::os::unix::net::UnixStream>>>,
+}
+
+impl VanishingEngine {
+    fn start(name: &str) -> VanishingEngine {
+        use std::os::unix::net::{UnixListener, UnixStream};
+        let path =
+            std::env::temp_dir().join(format!("rollplay-{name}-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let listener = UnixListener::bind(&path).expect("bind");
+        let open: std::sync::Arc<Mutex<Vec<UnixStream>>> = Default::default();
+        let kept = open.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { break };
+                let Ok(engine) = UnixStream::connect("/var/run/docker.sock") else {
+                    break;
+                };
+                let mut all = kept.lock().unwrap();
+                all.push(client.try_clone().unwrap());
+                all.push(engine.try_clone().unwrap());
+                drop(all);
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), engine.try_clone().unwrap()),
+                    (engine, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        VanishingEngine {
+            path: path.display().to_string(),
+            open,
+        }
+    }
+
+    /// Cuts every connection and refuses new ones.
+    fn stop(&self) {
+        let _ = std::fs::remove_file(&self.path);
+        for stream in self.open.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+#[test]
+fn an_engine_gone_mid_rollout_is_a_clear_failure_never_reported_done() {
+    use std::io::{BufRead, BufReader};
+    let _engine = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    if engine_missing().is_some() {
+        return;
+    }
+    let stack = Stack::new("rp-gone");
+    let engine = VanishingEngine::start("gone");
+    let target = format!("swarm:unix://{}", engine.path);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rollplay"))
+        .args([
+            "run",
+            "rolling",
+            "--target",
+            &target,
+            "-n",
+            stack.0,
+            "--set",
+            "manifests=examples/swarm",
+            "--set",
+            "image=rollplay-demo/web:1.1.0",
+            "--set",
+            "timeout=2m",
+        ])
+        .current_dir(common::root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("rollplay starts");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let mut line = String::new();
+    // Cut the engine once the new image is rolling out.
+    while stderr.read_line(&mut line).unwrap_or(0) > 0 {
+        seen.push_str(&line);
+        let rolling = line.contains("new replicas have been updated");
+        line.clear();
+        if rolling && seen.contains("successfully rolled out") {
+            engine.stop();
+            break;
+        }
+    }
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    seen.push_str(&rest);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{seen}");
+    assert!(
+        seen.contains(&target) && seen.contains("rolling: failed"),
+        "{seen}"
+    );
+    let after_cut = &seen[seen.rfind("new replicas have been updated").unwrap()..];
+    assert!(
+        !after_cut.contains("successfully rolled out"),
+        "never reported done after the cut: {seen}"
+    );
 }

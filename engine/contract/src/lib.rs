@@ -4,6 +4,7 @@
 //! [`contract_suite!`] once; checks of capabilities the target lacks are skipped, and say so.
 
 pub mod checks;
+pub mod engine;
 
 use async_trait::async_trait;
 use rollplay_core::ClusterBackend;

@@ -114,10 +114,9 @@ fn digest(spec: &ServiceSpec) -> String {
 impl SwarmBackend {
     /// Network names to ids, for names the engine has.
     async fn network_ids(&self) -> Result<HashMap<String, String>> {
-        self.count_request();
         let networks = self
-            .docker
-            .list_networks(None::<ListNetworksOptions>)
+            .retries
+            .read(|| self.docker.list_networks(None::<ListNetworksOptions>))
             .await
             .map_err(|e| {
                 request_error(

@@ -7,6 +7,8 @@ use crate::connect::connect;
 use crate::errors::{object_name, request_error};
 use crate::events::{EngineEvents, RESYNC};
 use crate::history::{self, APPLIED_LABEL};
+use crate::reads::Reads;
+use crate::retry::Retries;
 use crate::status::{self, image_of, key_of, without_digest};
 use async_trait::async_trait;
 use bollard::Docker;
@@ -39,10 +41,12 @@ pub struct SwarmBackend {
     pub(crate) docker: Docker,
     pub(crate) target: String,
     events: Arc<EngineEvents>,
-    /// The event count before the first status read since the last wait for changes: an
-    /// event after it may not be in what was read.
-    read_at: Mutex<Option<u64>>,
-    requests: AtomicU64,
+    /// Each service's change count before its first status read since the last wait for
+    /// changes: an event after it may not be in what was read.
+    read_at: Mutex<HashMap<String, u64>>,
+    pub(crate) retries: Retries,
+    /// The last status reads, reused while no event touched them.
+    pub(crate) reads: Reads,
     conflicts: AtomicU64,
     stop: CancellationToken,
 }
@@ -67,20 +71,27 @@ impl SwarmBackend {
             events: EngineEvents::start(connected.docker.clone(), stop.child_token()),
             docker: connected.docker,
             target: connected.target,
-            read_at: Mutex::new(None),
-            requests: AtomicU64::new(3),
+            read_at: Mutex::new(HashMap::new()),
+            // negotiate_version and info, before the backend existed.
+            retries: Retries {
+                requests: AtomicU64::new(2),
+                ..Retries::default()
+            },
             conflicts: AtomicU64::new(0),
+            reads: Reads::default(),
             stop,
         })
     }
 
     /// API requests sent so far (the event stream counts once per opening).
     pub fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed) + self.events.reopened.load(Ordering::Relaxed) + 1
+        self.retries.requests.load(Ordering::Relaxed)
+            + self.events.reopened.load(Ordering::Relaxed)
+            + 1
     }
 
     pub(crate) fn count_request(&self) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.retries.count();
     }
 
     /// `STACK_NAME`, the engine's name of a workload.
@@ -100,11 +111,16 @@ impl SwarmBackend {
     }
 
     pub(crate) async fn inspect(&self, name: &str) -> Result<Option<Service>> {
-        self.count_request();
-        let options = InspectServiceOptions {
-            insert_defaults: false,
-        };
-        match self.docker.inspect_service(name, Some(options)).await {
+        let found = self
+            .retries
+            .read(|| {
+                let options = InspectServiceOptions {
+                    insert_defaults: false,
+                };
+                self.docker.inspect_service(name, Some(options))
+            })
+            .await;
+        match found {
             Ok(s) => Ok(Some(s)),
             Err(e) if crate::errors::status_code(&e) == Some(404) => Ok(None),
             Err(e) => Err(request_error(
@@ -136,19 +152,19 @@ impl SwarmBackend {
     }
 
     async fn tasks(&self, object: &ObjectRef) -> Result<Vec<Task>> {
-        self.count_request();
         let filters = HashMap::from([("service".to_string(), vec![Self::service_name(object)])]);
-        let options = ListTasksOptions {
-            filters: Some(filters),
-        };
-        self.docker
-            .list_tasks(Some(options))
+        self.retries
+            .read(|| {
+                let options = ListTasksOptions {
+                    filters: Some(filters.clone()),
+                };
+                self.docker.list_tasks(Some(options))
+            })
             .await
             .map_err(|e| request_error(&self.target, "list tasks of", object, e))
     }
 
     async fn stack_services(&self, namespace: &str) -> Result<Vec<Service>> {
-        self.count_request();
         let mut filters = HashMap::new();
         if !namespace.is_empty() {
             filters.insert(
@@ -156,11 +172,17 @@ impl SwarmBackend {
                 vec![format!("{STACK_NAMESPACE_LABEL}={namespace}")],
             );
         }
-        let options = ListServicesOptions {
-            filters: Some(filters),
-            status: None,
-        };
-        self.docker.list_services(Some(options)).await.map_err(|e| {
+        let listed = self
+            .retries
+            .read(|| {
+                let options = ListServicesOptions {
+                    filters: Some(filters.clone()),
+                    status: None,
+                };
+                self.docker.list_services(Some(options))
+            })
+            .await;
+        listed.map_err(|e| {
             request_error(
                 &self.target,
                 "list",
@@ -172,6 +194,7 @@ impl SwarmBackend {
 
     pub(crate) async fn create(&self, object: &ObjectRef, spec: ServiceSpec) -> Result<()> {
         self.count_request();
+        self.reads.forget(&Self::service_name(object));
         self.docker
             .create_service(spec, None)
             .await
@@ -192,6 +215,7 @@ impl SwarmBackend {
             ..Default::default()
         };
         let name = Self::service_name(object);
+        self.reads.forget(&name);
         self.docker
             .update_service(&name, spec, options, None)
             .await
@@ -295,19 +319,30 @@ impl ClusterBackend for SwarmBackend {
 
     async fn changed(
         &self,
-        _objects: &[&ObjectRef],
+        objects: &[&ObjectRef],
         until: f64,
         cancel: &CancellationToken,
     ) -> Result<()> {
-        let seen = self
-            .read_at
-            .lock()
-            .take()
-            .unwrap_or_else(|| self.events.count());
+        let seen: Vec<(String, u64)> = {
+            let mut read_at = self.read_at.lock();
+            let seen = objects
+                .iter()
+                .map(|o| {
+                    let name = Self::service_name(o);
+                    let at = read_at
+                        .get(&name)
+                        .copied()
+                        .unwrap_or_else(|| self.events.count(&name));
+                    (name, at)
+                })
+                .collect();
+            read_at.clear();
+            seen
+        };
         let limit = Duration::from_secs_f64((until - wall_now()).clamp(0.0, RESYNC.as_secs_f64()));
         tokio::select! {
             _ = cancel.cancelled() => Err(Error::Cancelled { what: "wait".into(), why: "the run was cancelled".into() }),
-            _ = self.events.after(seen, limit) => Ok(()),
+            _ = self.events.after(&seen, limit) => Ok(()),
         }
     }
 
@@ -345,6 +380,7 @@ impl ClusterBackend for SwarmBackend {
             return Ok(false);
         }
         self.count_request();
+        self.reads.forget(&Self::service_name(object));
         match self
             .docker
             .delete_service(&Self::service_name(object))
@@ -513,14 +549,27 @@ impl ClusterBackend for SwarmBackend {
     }
 
     async fn status(&self, workload: &ObjectRef) -> Result<WorkloadStatus> {
-        {
-            let mut read_at = self.read_at.lock();
-            if read_at.is_none() {
-                *read_at = Some(self.events.count());
+        let name = Self::service_name(workload);
+        let count = self.events.count(&name);
+        self.read_at.lock().entry(name.clone()).or_insert(count);
+        let service_count = self.events.service_count(&name);
+        let service = match self.reads.service(&name, service_count) {
+            Some(s) => s,
+            None => {
+                let s = self.existing(workload).await?;
+                self.reads.keep_service(&name, service_count, s.clone());
+                s
             }
-        }
-        let service = self.existing(workload).await?;
-        let tasks = self.tasks(workload).await?;
+        };
+        let task_count = self.events.task_count(&name);
+        let tasks = match self.reads.tasks(&name, task_count) {
+            Some(t) => t,
+            None => {
+                let t = self.tasks(workload).await?;
+                self.reads.keep_tasks(&name, task_count, t.clone());
+                t
+            }
+        };
         Ok(status::workload_status(
             &service,
             &tasks,
@@ -636,6 +685,7 @@ impl ClusterBackend for SwarmBackend {
         json!({
             "requests": self.requests(),
             "conflicts_redone": self.conflicts.load(Ordering::Relaxed),
+            "reads_repeated": self.retries.repeated.load(Ordering::Relaxed),
             "event_stream_reopened": self.events.reopened.load(Ordering::Relaxed),
         })
     }

@@ -10,8 +10,12 @@ mod connect;
 mod errors;
 mod events;
 mod history;
+mod reads;
+mod retry;
 mod spec;
 mod status;
 
 pub use backend::SwarmBackend;
 pub use connect::default_host;
+/// Unix seconds of the engine's RFC 3339 times, with their fraction.
+pub use status::seconds as engine_time;

@@ -4,44 +4,14 @@
 
 #![allow(dead_code)]
 
-use std::process::Command;
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
-pub fn docker(args: &[&str]) -> Result<String, String> {
-    let out = Command::new("docker")
-        .args(args)
-        .output()
-        .map_err(|e| format!("docker {}: {e}", args.join(" ")))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    } else {
-        Err(format!(
-            "docker {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
-}
+pub use rollplay_contract::engine::docker;
 
 /// None when the tests can run; the reason to skip otherwise.
 pub fn no_engine() -> Option<String> {
-    let why = match docker(&["info", "--format", "{{.Swarm.LocalNodeState}}"]) {
-        Ok(state) if state == "active" => {
-            match docker(&["image", "inspect", "rollplay-demo/web:1.0.0"]) {
-                Ok(_) => return None,
-                Err(_) => {
-                    "the demo images are not built (examples/app/build-images.sh)".to_string()
-                }
-            }
-        }
-        Ok(state) => format!("the engine is not in swarm mode ({state}); run docker swarm init"),
-        Err(e) => format!("no Docker engine: {e}"),
-    };
-    if std::env::var("ROLLPLAY_REQUIRE_SWARM").is_ok_and(|v| v == "1") {
-        panic!("ROLLPLAY_REQUIRE_SWARM=1 but {why}");
-    }
-    Some(why)
+    rollplay_contract::engine::swarm_engine_missing()
 }
 
 static ENGINE: LazyLock<Arc<tokio::sync::Mutex<()>>> = LazyLock::new(Default::default);

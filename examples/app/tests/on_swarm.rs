@@ -9,42 +9,7 @@ use rollplay_stack::{FailureAction, Order, UpdateConfig, UpdateState};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn docker(args: &[&str]) -> Result<String, String> {
-    let out = Command::new("docker")
-        .args(args)
-        .output()
-        .map_err(|e| format!("docker {}: {e}", args.join(" ")))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    } else {
-        Err(format!(
-            "docker {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
-}
-
-/// None when the tests can run; the reason to skip otherwise (a failure when CI requires them).
-fn engine_missing() -> Option<String> {
-    let why = match docker(&["info", "--format", "{{.Swarm.LocalNodeState}}"]) {
-        Ok(state) if state == "active" => {
-            match docker(&["image", "inspect", "rollplay-demo/web:1.0.0"]) {
-                Ok(_) => return None,
-                Err(_) => {
-                    "the demo images are not built (examples/app/build-images.sh)".to_string()
-                }
-            }
-        }
-        Ok(state) => format!("the engine is not in swarm mode ({state}); run docker swarm init"),
-        Err(e) => format!("no Docker engine: {e}"),
-    };
-    if std::env::var("ROLLPLAY_REQUIRE_SWARM").is_ok_and(|v| v == "1") {
-        panic!("ROLLPLAY_REQUIRE_SWARM=1 but {why}");
-    }
-    eprintln!("skipped: {why}");
-    Some(why)
-}
+use rollplay_contract::engine::{docker, swarm_engine_missing as engine_missing};
 
 /// A service removed when the test ends, pass or fail.
 struct Service(String);

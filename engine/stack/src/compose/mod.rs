@@ -82,12 +82,6 @@ pub fn load_stack(
     stack: &str,
     env: &BTreeMap<String, String>,
 ) -> Result<Stack> {
-    if !valid_stack_name(stack) {
-        return Err(Error::bad_input(
-            format!("stack name \"{stack}\""),
-            "use lower-case letters, digits, '-' and '_', starting with a letter or digit",
-        ));
-    }
     let mut docs = load_text(text, file)?;
     if docs.len() != 1 {
         return Err(Error::bad_input(
