@@ -146,6 +146,29 @@ fn rolling_promotes_a_good_image_and_the_engine_rolls_back_a_bad_one_keeping_hea
         healthy,
         "the healthy tasks are the ones that ran before"
     );
+
+    // The other staged bad releases: one that crashes 5 s after it starts, one that starts too
+    // slowly for the stack's health check. Each is stopped and the service settles on 1.1.0.
+    for bad in [
+        "rollplay-demo/web:1.2.0-crash",
+        "rollplay-demo/web:1.2.0-slow",
+    ] {
+        let (code, report) = run_on(
+            &stack,
+            &["--set", "workload=web", "--set", &format!("image={bad}")],
+        );
+        assert_eq!(code, 1, "{bad}: {report:#}");
+        let state = &report["state"][0];
+        assert_eq!(
+            state["images"][0], "rollplay-demo/web:1.1.0",
+            "{bad}: {state}"
+        );
+        assert_eq!(
+            (state["available"].as_i64(), state["rolled_out"].as_bool()),
+            (Some(3), Some(true)),
+            "{bad}: {state}"
+        );
+    }
 }
 
 #[test]

@@ -89,7 +89,9 @@ pub fn workload_status(service: &Service, tasks: &[Task], stack: &str) -> Worklo
     let updated_ready = updated.iter().filter(|t| running(t)).count() as i32;
     let ready = live.iter().filter(|t| running(t)).count() as i32;
     let current = live.len() as i32;
-    let old = current - updated.len() as i32;
+    // Tasks beyond the replicas asked for: old ones, or a slot's second task during a
+    // start-first rollback; either way not settled.
+    let extra = current - replicas;
     let update = service.update_status.as_ref();
     let state = update.and_then(|u| u.state);
     let message = update.and_then(|u| u.message.clone()).unwrap_or_default();
@@ -129,10 +131,10 @@ pub fn workload_status(service: &Service, tasks: &[Task], stack: &str) -> Worklo
                     updated.len()
                 );
                 (RolloutState::Progressing, waiting(why), None)
-            } else if old > 0 {
+            } else if extra > 0 {
                 (
                     RolloutState::Progressing,
-                    waiting(format!("{old} old replicas are pending termination")),
+                    waiting(format!("{extra} old replicas are pending termination")),
                     None,
                 )
             } else if updated_ready < replicas {
@@ -393,6 +395,22 @@ mod tests {
         let st = workload_status(&service("web:2", None), &tasks, "demo");
         assert!(
             st.line().contains("1 of 2 updated replicas are available"),
+            "{}",
+            st.line()
+        );
+    }
+
+    #[test]
+    fn a_slot_with_two_current_tasks_is_not_settled() {
+        let tasks = [
+            task(1, "web:1", TaskState::RUNNING),
+            task(2, "web:1", TaskState::RUNNING),
+            task(2, "web:1", TaskState::RUNNING),
+        ];
+        let st = workload_status(&service("web:1", None), &tasks, "demo");
+        assert_eq!(st.state, RolloutState::Progressing, "{}", st.line());
+        assert!(
+            st.line().contains("1 old replicas are pending termination"),
             "{}",
             st.line()
         );
