@@ -499,25 +499,22 @@ impl ClusterBackend for SwarmBackend {
             };
             let images = vec![image_of(Some(&entry.template))];
             let running = spec.task_template.clone().unwrap_or_default();
-            if history::same_template(&running, &entry.template) && failed_update {
-                outcome = Some(RollbackOutcome {
-                    message: format!("service/{} rolled back (the engine had restored revision {} already; its failed update is cleared)", workload.name, entry.revision),
-                    skipped: false,
-                    to_revision: Some(entry.revision),
-                    revision_now: Some(current),
-                    images,
-                });
-                return Ok(true);
-            }
             if history::same_template(&running, &entry.template) {
+                // Already that template: skipped, unless the engine's own rollback put it
+                // there, when writing it again clears the failed update (SW-8).
+                let message = if failed_update {
+                    format!("service/{} rolled back (the engine had restored revision {} already; its failed update is cleared)", workload.name, entry.revision)
+                } else {
+                    format!("service/{} skipped rollback (current template already matches revision {})", workload.name, entry.revision)
+                };
                 outcome = Some(RollbackOutcome {
-                    message: format!("service/{} skipped rollback (current template already matches revision {})", workload.name, entry.revision),
-                    skipped: true,
+                    message,
+                    skipped: !failed_update,
                     to_revision: Some(entry.revision),
                     revision_now: Some(current),
                     images,
                 });
-                return Ok(false);
+                return Ok(failed_update);
             }
             let mut template = entry.template.clone();
             template.force_update = running.force_update;
