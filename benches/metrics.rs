@@ -107,6 +107,8 @@ fn start_prometheus(scrape: &str) -> (PrometheusProcess, String) {
 fn options() -> RunOptions {
     RunOptions {
         namespace: "demo".into(),
+        namespace_pinned: false,
+        abort_timeout: std::time::Duration::from_secs(120),
         params: Default::default(),
         timeout: None,
         output: Arc::new(Silent),

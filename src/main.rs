@@ -57,11 +57,53 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .without_time()
         .init();
-    match Cli::parse().command {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return flag_error(e),
+    };
+    match cli.command {
         Command::Run(args) => cmd::run::main(args),
         Command::Repl(args) => cmd::repl::main(args),
         Command::Playbooks { what } => cmd::playbooks::main(what),
         Command::Api => cmd::api::main(),
         Command::Sim { what } => cmd::sim::main(what),
     }
+}
+
+/// A command line clap refuses: its message and exit code 2, and with `--output json` also
+/// the one JSON object on stdout that a pipeline parsing rollplay's output expects.
+fn flag_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let json_wanted = args
+        .windows(2)
+        .any(|w| w[0] == "--output" && w[1] == "json")
+        || args.iter().any(|a| a == "--output=json");
+    let _ = e.print();
+    if json_wanted {
+        let rendered = e.render().to_string();
+        let message = rendered
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_string();
+        let value = serde_json::json!({
+            "ok": false,
+            "result": null,
+            "error": {"message": message, "kind": "bad_input", "file": null, "line": null, "column": null},
+            "actions": [],
+            "state": [],
+        });
+        println!("{value}");
+    }
+    ExitCode::from(2)
 }

@@ -70,6 +70,20 @@ impl Stack {
             .map(|(id, image)| (id.to_string(), image.to_string()))
             .collect()
     }
+
+    /// Every task of the service with its slot, states and error: what a failed assertion
+    /// about tasks shows.
+    fn task_history(&self) -> String {
+        docker(&[
+            "service",
+            "ps",
+            &self.service(),
+            "--no-trunc",
+            "--format",
+            "{{.ID}} {{.Name}} {{.Image}} desired={{.DesiredState}} now={{.CurrentState}} {{.Error}}",
+        ])
+        .unwrap_or_default()
+    }
 }
 
 impl Drop for Stack {
@@ -144,7 +158,8 @@ fn rolling_promotes_a_good_image_and_the_engine_rolls_back_a_bad_one_keeping_hea
     assert_eq!(
         stack.running_tasks(),
         healthy,
-        "the healthy tasks are the ones that ran before"
+        "the healthy tasks are the ones that ran before; the service's tasks:\n{}",
+        stack.task_history()
     );
 
     // The other staged bad releases: one that crashes 5 s after it starts, one that starts too

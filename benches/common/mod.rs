@@ -36,6 +36,8 @@ pub fn run_playbook(
         .expect("the simulator connects");
     let options = RunOptions {
         namespace: "default".into(),
+        namespace_pinned: false,
+        abort_timeout: std::time::Duration::from_secs(120),
         params: params
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

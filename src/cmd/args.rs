@@ -14,9 +14,10 @@ pub struct TargetArgs {
     /// sim, kube[:CONTEXT] or swarm[:HOST]; the simulator when omitted.
     #[arg(long)]
     pub target: Option<String>,
-    /// Namespace for objects named without one.
-    #[arg(short = 'n', long, default_value = "default")]
-    pub namespace: String,
+    /// Namespace for objects named without one (default: `default`). When given, manifests
+    /// that name another namespace are refused, as kubectl does.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
     /// Simulator seed: the same seed, playbook and profiles give the same trace.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -38,6 +39,11 @@ pub struct TargetArgs {
 }
 
 impl TargetArgs {
+    /// The namespace for objects named without one.
+    pub fn namespace(&self) -> &str {
+        self.namespace.as_deref().unwrap_or("default")
+    }
+
     /// The target named, or the simulator.
     pub fn target(&self) -> Result<Target> {
         Target::parse(self.target.as_deref().unwrap_or("sim"))

@@ -29,7 +29,7 @@ pub fn main(args: ReplArgs) -> ExitCode {
     rollplay_repl::run(ReplOptions {
         target: args.target.target_name(),
         session: SessionOptions {
-            namespace: args.target.namespace.clone(),
+            namespace: args.target.namespace().to_string(),
             params: args.params.params(),
             target: options,
             assume_yes: args.params.yes,

@@ -27,6 +27,10 @@ pub struct RunArgs {
     /// The most the run may take ("10m"); on the simulator this is virtual time.
     #[arg(long, value_parser = parse_timeout)]
     timeout: Option<std::time::Duration>,
+    /// Once --timeout expired, how long the playbook's abort path (the built-in playbooks roll
+    /// back) may take before the run stops where it is.
+    #[arg(long, value_parser = parse_timeout, default_value = "2m")]
+    abort_timeout: std::time::Duration,
     /// Writes the simulator's trace (one JSON object per line) to FILE.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
@@ -45,7 +49,7 @@ fn bad_input(args: &RunArgs, message: impl std::fmt::Display) -> ExitCode {
             "ok": false,
             "playbook": args.playbook,
             "target": args.target.target_name(),
-            "namespace": args.target.namespace,
+            "namespace": args.target.namespace(),
             "seed": args.target.seed,
             "result": null,
             "error": {"message": message.to_string(), "kind": "bad_input", "file": null, "line": null, "column": null},
@@ -123,9 +127,11 @@ pub fn main(args: RunArgs) -> ExitCode {
             }
         });
         let options = RunOptions {
-            namespace: args.target.namespace.clone(),
+            namespace: args.target.namespace().to_string(),
+            namespace_pinned: args.target.namespace.is_some(),
             params: args.params.params(),
             timeout: args.timeout,
+            abort_timeout: args.abort_timeout,
             output: output.clone(),
             assume_yes: args.params.yes,
             ask: crate::output::terminal_asker(),
@@ -150,7 +156,7 @@ pub fn main(args: RunArgs) -> ExitCode {
                 &report,
                 &playbook.name,
                 backend.target(),
-                &args.target.namespace,
+                args.target.namespace(),
                 Some(args.target.seed),
                 backend.client_report(),
             );

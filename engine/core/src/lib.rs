@@ -6,6 +6,7 @@
 pub mod backend;
 pub mod duration;
 pub mod error;
+pub mod image_ref;
 pub mod kind;
 pub mod manifest;
 pub mod objref;

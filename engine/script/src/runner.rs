@@ -6,7 +6,7 @@ use super::engine::new_engine;
 use super::journal::Action;
 use super::output::Output;
 use super::stdlib;
-use crate::api::host::Host;
+use crate::api::host::{AbortPath, Host};
 use crate::target::Connection;
 use parking_lot::Mutex;
 use rhai::Dynamic;
@@ -90,6 +90,11 @@ impl Playbook {
 /// How to run.
 pub struct RunOptions {
     pub namespace: String,
+    /// The namespace was given by the user (`-n`), not defaulted: manifests that carry
+    /// another namespace are bad input, as with kubectl.
+    pub namespace_pinned: bool,
+    /// How long the abort path may take once `timeout` expired (`--abort-timeout`).
+    pub abort_timeout: Duration,
     pub params: BTreeMap<String, String>,
     /// The run's budget on the target's clock (virtual on the simulator).
     pub timeout: Option<Duration>,
@@ -291,17 +296,25 @@ pub async fn run(target: Connection, playbook: &Playbook, opts: RunOptions) -> R
     let t0 = backend.now();
     // The run's own token: the run's --timeout cancels it without cancelling the caller's.
     let cancel = opts.cancel.child_token();
+    let timed_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let host = Arc::new(Host {
         backend: backend.clone(),
         rehearsal: target.rehearsal.clone(),
         handle: tokio::runtime::Handle::current(),
         cancel: Mutex::new(cancel.clone()),
         namespace: Mutex::new(opts.namespace.clone()),
+        namespace_pinned: opts.namespace_pinned.then(|| opts.namespace.clone()),
         params: opts.params.clone(),
         params_read: Mutex::new(Default::default()),
         journal: Default::default(),
         output: opts.output.clone(),
-        deadline: opts.timeout.map(|d| Deadline::run(t0, d)),
+        deadline: Mutex::new(opts.timeout.map(|d| Deadline::run(t0, d))),
+        abort: AbortPath {
+            grace: Some(opts.abort_timeout),
+            caller: opts.cancel.clone(),
+            timed_out: timed_out.clone(),
+            opened: Default::default(),
+        },
         started_at: t0,
         assume_yes: opts.assume_yes,
         ask: opts.ask.clone(),
@@ -352,7 +365,6 @@ pub async fn run(target: Connection, playbook: &Playbook, opts: RunOptions) -> R
 
     // A wall-clock budget on real targets; on the simulator --timeout is virtual time and the
     // primitives enforce it.
-    let timed_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let timer = opts.timeout.filter(|_| !backend.virtual_time()).map(|t| {
         let token = cancel.clone();
         let flag = timed_out.clone();

@@ -53,6 +53,8 @@ async fn eval(body: &str) -> RunReport {
     };
     let options = RunOptions {
         namespace: "default".into(),
+        namespace_pinned: false,
+        abort_timeout: std::time::Duration::from_secs(120),
         params: Default::default(),
         timeout: None,
         output: Arc::new(Collect::default()),

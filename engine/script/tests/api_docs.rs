@@ -32,6 +32,8 @@ spec:
 fn options() -> RunOptions {
     RunOptions {
         namespace: "default".into(),
+        namespace_pinned: false,
+        abort_timeout: std::time::Duration::from_secs(120),
         params: [("image".to_string(), "web:1.1".to_string())].into(),
         timeout: None,
         output: Arc::new(Collect::default()),

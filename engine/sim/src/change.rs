@@ -71,10 +71,10 @@ impl Sim {
         container: Option<&str>,
         image: &str,
     ) -> Result<ImageChange> {
-        if image.trim().is_empty() || image.contains(char::is_whitespace) {
+        if let Err(why) = rollplay_core::image_ref::parse(image) {
             return Err(Error::bad_input(
                 format!("set_image deployment/{name}"),
-                format!("\"{image}\" is not an image reference"),
+                why,
             ));
         }
         let d = self.deployment_mut(ns, name)?;

@@ -37,6 +37,10 @@ use tokio_util::sync::CancellationToken;
 /// Times a whole-spec update is redone after another writer changed the service first.
 const CONFLICT_RETRIES: usize = 5;
 
+/// How long `rollback` waits for the engine's own rollback to end before it gives up: the
+/// engine's rollback of a large service takes its replicas times its delay and monitor.
+const ENGINE_ROLLBACK_LIMIT: Duration = Duration::from_secs(300);
+
 pub struct SwarmBackend {
     pub(crate) docker: Docker,
     pub(crate) target: String,
@@ -133,6 +137,45 @@ impl SwarmBackend {
     }
 
     /// The service of `object`, or NotFound naming it with the names that do exist.
+    /// The service once the engine's own rollback of it (SW-8, `failure_action: rollback`) has
+    /// ended. Writing a spec while that rollback runs starts a new update in its middle: the
+    /// slot the failed update touched then holds a restarted task beside the healthy one, and
+    /// the engine may stop the healthy one (moby#37972). Waiting costs one read per change the
+    /// engine reports.
+    async fn engine_rollback_finished(&self, workload: &ObjectRef) -> Result<Service> {
+        let name = Self::service_name(workload);
+        let deadline = tokio::time::Instant::now() + ENGINE_ROLLBACK_LIMIT;
+        loop {
+            let seen = [(name.clone(), self.events.service_count(&name))];
+            let service = self.existing(workload).await?;
+            let rolling_back = service.update_status.as_ref().is_some_and(|u| {
+                u.state == Some(UpdateState::ROLLBACK_STARTED)
+                    && !u
+                        .message
+                        .as_deref()
+                        .unwrap_or("")
+                        .contains("manually requested")
+            });
+            if !rolling_back {
+                return Ok(service);
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Err(Error::Timeout {
+                    object: format!("service/{}", workload.name),
+                    target: self.target.clone(),
+                    after: format!("{}s", ENGINE_ROLLBACK_LIMIT.as_secs()),
+                    last: format!(
+                        "the engine's own rollback has not finished; `docker service ps {name}` shows its tasks"
+                    ),
+                });
+            }
+            self.events
+                .after(&seen, (deadline - now).min(Duration::from_secs(2)))
+                .await;
+        }
+    }
+
     async fn existing(&self, object: &ObjectRef) -> Result<Service> {
         self.check_kind(object)?;
         if let Some(s) = self.inspect(&Self::service_name(object)).await? {
@@ -466,7 +509,7 @@ impl ClusterBackend for SwarmBackend {
         // asked for; writing it again clears the failed update status (SW-8), so the service
         // is reported as settled on that revision instead of failed.
         let failed_update = matches!(
-            self.existing(workload)
+            self.engine_rollback_finished(workload)
                 .await?
                 .update_status
                 .and_then(|u| u.state),

@@ -13,6 +13,8 @@ pub enum Limit {
     Wait(Duration),
     /// The run's `--timeout`, when it ends before the wait's own.
     Run(Duration),
+    /// The grace a run has after its `--timeout` to take its abort path (`--abort-timeout`).
+    Abort(Duration),
 }
 
 /// An instant on the target's clock (seconds since the Unix epoch) and what set it.
@@ -33,6 +35,19 @@ impl Deadline {
             Some(run) if run.at < own.at => run,
             _ => own,
         }
+    }
+
+    /// The end of the abort path's grace, `grace` from `now`.
+    pub fn abort(now: f64, grace: Duration) -> Deadline {
+        Deadline {
+            at: now + grace.as_secs_f64(),
+            limit: Limit::Abort(grace),
+        }
+    }
+
+    /// Whether this deadline ends the run rather than one wait.
+    pub fn ends_run(&self) -> bool {
+        !matches!(self.limit, Limit::Wait(_))
     }
 
     /// The run's own deadline.
@@ -70,6 +85,14 @@ impl Deadline {
                 why: format!(
                     "the run's --timeout of {} expired{}",
                     format_duration(limit),
+                    if virtual_time { " (virtual time)" } else { "" }
+                ),
+            },
+            Limit::Abort(grace) => Error::Cancelled {
+                what: what.into(),
+                why: format!(
+                    "the abort path's --abort-timeout of {} expired too{}",
+                    format_duration(grace),
                     if virtual_time { " (virtual time)" } else { "" }
                 ),
             },

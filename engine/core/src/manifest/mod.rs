@@ -115,6 +115,23 @@ impl Manifest {
         }
     }
 
+    /// Refuses an object whose own namespace differs from the one the user asked for with
+    /// `-n`, as kubectl does ("the namespace from the provided object does not match"):
+    /// deploying it elsewhere than asked would be a silent surprise.
+    pub fn check_namespace_pinned(&self, pinned: &str) -> Result<(), Error> {
+        match self.namespace() {
+            Some(own) if self.kind().namespaced() && own != pinned => Err(self.error_at(
+                &[Seg::Key("metadata"), Seg::Key("namespace")],
+                format!(
+                    "{}/{} is for namespace \"{own}\", but -n {pinned} was given; pass -n {own} or leave -n out",
+                    self.kind().singular(),
+                    self.name()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// An error about this document at `path`.
     pub fn error_at(&self, path: &[Seg], message: impl Into<String>) -> Error {
         Error::Manifest {

@@ -88,9 +88,11 @@ fn source_order(_module: &rhai::Module, name: &str) -> usize {
         "assert",
         "bad_input",
         "fail",
+        "abort_path",
         "sleep",
         "now",
         "seconds",
+        "image_ref",
         "sim_image",
     ];
     ORDER.iter().position(|n| *n == name).unwrap_or(ORDER.len())

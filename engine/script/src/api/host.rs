@@ -27,12 +27,17 @@ pub struct Host {
     /// Replaced per evaluation in the REPL (a token cannot be reset).
     pub cancel: Mutex<CancellationToken>,
     pub namespace: Mutex<String>,
+    /// The namespace the user named (`-n`): manifests for another one are refused.
+    pub namespace_pinned: Option<String>,
     pub params: BTreeMap<String, String>,
     pub params_read: Mutex<BTreeSet<String>>,
     pub journal: Journal,
     pub output: Arc<dyn Output>,
-    /// The run's `--timeout`, as an instant on the target's clock.
-    pub deadline: Option<Deadline>,
+    /// The run's `--timeout`, as an instant on the target's clock; once the abort path is
+    /// taken, the end of its grace.
+    pub deadline: Mutex<Option<Deadline>>,
+    /// What a run may still do after its `--timeout`.
+    pub abort: AbortPath,
     /// The target's clock at the start of the run, for `+hh:mm:ss` stamps on virtual time.
     pub started_at: f64,
     /// Whether `confirm()` may assume yes without a terminal.
@@ -41,6 +46,20 @@ pub struct Host {
     pub ask: Option<Asker>,
     /// Where every metrics report read is written (`--record FILE`).
     pub record: Option<Arc<crate::record::MetricsRecord>>,
+}
+
+/// The grace after a run's `--timeout` expired: the playbook's abort path (a rollback, the
+/// selector restored) runs within `--abort-timeout` instead of leaving a half-done rollout.
+#[derive(Default)]
+pub struct AbortPath {
+    /// `--abort-timeout`; None where there is no run to abort (the REPL).
+    pub grace: Option<Duration>,
+    /// The caller's token (Ctrl-C): the abort path's own token is a child of it.
+    pub caller: CancellationToken,
+    /// Set by the wall-clock timer when the run's `--timeout` fired.
+    pub timed_out: Arc<std::sync::atomic::AtomicBool>,
+    /// The grace is given once.
+    pub opened: std::sync::atomic::AtomicBool,
 }
 
 /// Asks a yes/no question on a terminal; the answer, or None if nobody answered.
@@ -192,7 +211,40 @@ impl Host {
     /// The deadline of a wait or sleep of `asked`: its own, or the run's when that comes
     /// first (the error at the deadline says which).
     pub fn deadline(&self, asked: Duration) -> Deadline {
-        Deadline::within(self.backend.now(), asked, self.deadline)
+        Deadline::within(self.backend.now(), asked, *self.deadline.lock())
+    }
+
+    /// Whether the run's `--timeout` has expired (on the target's clock, or by the wall-clock
+    /// timer on real targets).
+    pub fn run_timed_out(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.abort.timed_out.load(Ordering::SeqCst)
+            || self.deadline.lock().is_some_and(|d| {
+                matches!(d.limit, rollplay_core::wait::Limit::Run(_)) && self.backend.now() >= d.at
+            })
+    }
+
+    /// Opens the abort path's grace once the run's `--timeout` expired: a fresh cancellation
+    /// token (Ctrl-C still ends it) and a deadline `--abort-timeout` from now. False when the
+    /// run did not time out, the grace was given already, or there is none.
+    pub fn open_abort_path(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        let Some(grace) = self.abort.grace else {
+            return false;
+        };
+        if !self.run_timed_out() || self.abort.opened.swap(true, Ordering::SeqCst) {
+            return false;
+        }
+        *self.cancel.lock() = self.abort.caller.child_token();
+        *self.deadline.lock() = Some(Deadline::abort(self.backend.now(), grace));
+        self.log(
+            Level::Warn,
+            &format!(
+                "the run's --timeout expired: taking the abort path (at most {})",
+                rollplay_core::duration::format_duration(grace)
+            ),
+        );
+        true
     }
 
     /// The error for reaching `deadline` in `what` (`wait_ready(deployment/web)`).

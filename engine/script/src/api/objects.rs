@@ -1,6 +1,6 @@
 //! Primitives on any object: apply manifests, read, delete.
 
-use crate::api::host::{RhaiResult, bad_argument, runtime_error, to_json};
+use crate::api::host::{Host, RhaiResult, bad_argument, runtime_error, to_json};
 use rhai::plugin::*;
 use rollplay_core::kind::Kind;
 use rollplay_core::manifest::{Manifest, load_path, load_text, load_value};
@@ -37,6 +37,7 @@ pub mod objects {
     pub fn apply(ctx: NativeCallContext, manifests: Dynamic) -> RhaiResult<rhai::Array> {
         let h = host(&ctx)?;
         let loaded = super::load_any(&manifests, "apply")?;
+        super::check_pinned_namespace(&h, &loaded, "apply")?;
         let ns = h.namespace();
         h.block_on("apply", h.backend.validate(&loaded, &ns))?;
         let outcome = h.block_on("apply", async { Ok(h.backend.apply(&loaded, &ns).await) })?;
@@ -80,6 +81,7 @@ pub mod objects {
     pub fn read_manifests(ctx: NativeCallContext, manifests: Dynamic) -> RhaiResult<rhai::Array> {
         let h = host(&ctx)?;
         let loaded = super::load_any(&manifests, "read_manifests")?;
+        super::check_pinned_namespace(&h, &loaded, "read_manifests")?;
         let ns = h.namespace();
         h.block_on("read_manifests", h.backend.validate(&loaded, &ns))?;
         let mut out = rhai::Array::new();
@@ -235,6 +237,22 @@ pub(crate) fn load_any(manifests: &Dynamic, primitive: &str) -> RhaiResult<Vec<M
         return Err(bad_argument(primitive, "no objects found in the manifests"));
     }
     Ok(loaded)
+}
+
+/// With `-n` given, every namespaced object must be for that namespace (or name none).
+pub(crate) fn check_pinned_namespace(
+    h: &Host,
+    loaded: &[Manifest],
+    primitive: &str,
+) -> RhaiResult<()> {
+    let Some(pinned) = &h.namespace_pinned else {
+        return Ok(());
+    };
+    for m in loaded {
+        m.check_namespace_pinned(pinned)
+            .map_err(|e| runtime_error(&e, Some(primitive)))?;
+    }
+    Ok(())
 }
 
 fn reference(kind: &str, name: &str, namespace: &str, primitive: &str) -> RhaiResult<ObjectRef> {

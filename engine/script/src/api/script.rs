@@ -9,7 +9,6 @@ pub mod script {
     use crate::output::Level;
     use rhai::{Dynamic, NativeCallContext};
     use rollplay_core::error::Error;
-    use rollplay_core::wait::Limit;
 
     /// Waits for a duration (`"30s"`, `"5m"` or seconds). On the simulator this is virtual
     /// time: the cluster moves on and no wall time passes.
@@ -28,7 +27,7 @@ pub mod script {
         let deadline = h.deadline(d);
         let cancel = h.cancel_token();
         h.block_on("sleep", h.backend.sleep_until(deadline.at, &cancel))?;
-        if matches!(deadline.limit, Limit::Run(_)) {
+        if deadline.ends_run() {
             let what = format!("sleep({})", rollplay_core::duration::format_duration(d));
             return Err(h.expired(&deadline, "sleep", &what));
         }
@@ -67,6 +66,66 @@ pub mod script {
     #[rhai_fn(return_raw)]
     pub fn seconds(how_long: Dynamic) -> RhaiResult<f64> {
         Ok(duration(&how_long, "seconds")?.as_secs_f64())
+    }
+
+    /// An image reference checked by the distribution spec's grammar, split into `domain`,
+    /// `path`, `tag` and `digest` (`()` where absent). Playbooks call it on their `image`
+    /// parameter before the first change, so a bad reference changes nothing.
+    ///
+    /// Errors: bad input (exit 2) saying what is wrong: `x y`, `Web:1`, an empty tag, a digest
+    /// of the wrong length.
+    ///
+    /// ```rhai
+    /// let r = image_ref("ghcr.io/rollplay-demo/web:1.1.0");
+    /// assert(r.domain == "ghcr.io" && r.path == "rollplay-demo/web" && r.tag == "1.1.0");
+    /// assert(image_ref("web").tag == ());
+    /// ```
+    #[rhai_fn(name = "image_ref", return_raw)]
+    pub fn image_ref(reference: &str) -> RhaiResult<rhai::Map> {
+        image_ref_of(reference, "image_ref")
+    }
+
+    /// As `image_ref(reference)`, with errors that name where the reference came from, so a
+    /// playbook's refusal reads `--set image=x y: ...`.
+    ///
+    /// ```rhai
+    /// try { image_ref("x y", "--set image"); } catch (e) { assert(e.message.starts_with("--set image=x y: ")); }
+    /// ```
+    #[rhai_fn(name = "image_ref", return_raw)]
+    pub fn image_ref_from(reference: &str, source: &str) -> RhaiResult<rhai::Map> {
+        image_ref_of(reference, &format!("{source}={reference}"))
+    }
+
+    fn image_ref_of(reference: &str, what: &str) -> RhaiResult<rhai::Map> {
+        let parsed = rollplay_core::image_ref::parse(reference)
+            .map_err(|why| super::bad_argument(what, why))?;
+        let part = |p: Option<String>| p.map_or(Dynamic::UNIT, Dynamic::from);
+        let mut m = rhai::Map::new();
+        m.insert("domain".into(), part(parsed.domain));
+        m.insert("path".into(), parsed.path.into());
+        m.insert("tag".into(), part(parsed.tag));
+        m.insert("digest".into(), part(parsed.digest));
+        Ok(m)
+    }
+
+    /// Once the run's `--timeout` has expired, opens the abort path: primitives work again for
+    /// `--abort-timeout` (default 2m), so the playbook can roll back or restore what it
+    /// changed instead of stopping half-way. Call it where the cancellation is caught; true
+    /// when the grace was given, false when the run did not time out (a Ctrl-C, say) or the
+    /// grace was used already: then rethrow.
+    ///
+    /// ```rhai
+    /// try {
+    ///     wait_ready("web");
+    /// } catch (e) {
+    ///     if e.kind != "cancelled" || !abort_path() { throw e; }
+    ///     rollback("web");
+    /// }
+    /// assert(!abort_path());
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn abort_path(ctx: NativeCallContext) -> RhaiResult<bool> {
+        Ok(host(&ctx)?.open_abort_path())
     }
 
     /// Writes a line to the run's log (stderr, stamped with the target's clock).

@@ -281,6 +281,9 @@ fn set_image_impl(
 ) -> RhaiResult<Dynamic> {
     let h = host(&ctx)?;
     let w = h.object(&workload, Kind::Deployment, "set_image")?;
+    // Every target gets only references its registry could serve.
+    rollplay_core::image_ref::parse(image)
+        .map_err(|why| bad_argument(&format!("set_image {}", w.short()), why))?;
     let change = h.block_on("set_image", h.backend.set_image(&w, container, image))?;
     if change.changed {
         h.record(

@@ -33,7 +33,7 @@ pub(crate) async fn drain(
     );
     let until = from_unix_seconds(deadline.at);
     let timeout = match deadline.limit {
-        Limit::Wait(d) | Limit::Run(d) => d,
+        Limit::Wait(d) | Limit::Run(d) | Limit::Abort(d) => d,
     };
     let mut report = DrainReport {
         node: node.to_string(),

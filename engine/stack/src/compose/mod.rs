@@ -219,11 +219,8 @@ fn service(
         };
         return Err((key("image"), format!("image {why}")));
     }
-    if image.contains(char::is_whitespace) {
-        return Err((
-            key("image"),
-            format!("\"{image}\" is not an image reference"),
-        ));
+    if let Err(why) = rollplay_core::image_ref::parse(&image) {
+        return Err((key("image"), why));
     }
     let deploy = &s["deploy"];
     let mode = match deploy["mode"].as_str() {
