@@ -109,6 +109,8 @@ fn options() -> RunOptions {
         namespace: "demo".into(),
         namespace_pinned: false,
         abort_timeout: std::time::Duration::from_secs(120),
+        max_operations: rollplay_script::engine::MAX_OPERATIONS,
+        force_unlock: false,
         params: Default::default(),
         timeout: None,
         output: Arc::new(Silent),

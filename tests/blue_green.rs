@@ -176,3 +176,49 @@ fn bad_input_is_refused_before_anything_changes() {
         assert!(message.contains(says), "{extra}: {message}");
     }
 }
+
+/// The run's `--timeout` expires while green is being checked (during the smoke check) and
+/// after it took the traffic (inside `scale_down_delay`): either way the abort path puts the
+/// Service and its autoscaler back on blue, removes the preview Service and scales green to 0.
+#[test]
+fn a_timeout_goes_back_to_blue_whether_or_not_green_took_the_traffic() {
+    for (test, timeout, switched) in [("smoke", "35s", false), ("switched", "1m30s", true)] {
+        let (code, report, trace) = blue_green(
+            &format!("timeout-{test}"),
+            &["--set", "scale_down_delay=2m", "--timeout", timeout],
+        );
+        assert_eq!(code, 1, "{test}: {report:#}");
+        let message = report["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("--timeout"), "{test}: {message}");
+        let snaps = service_snapshots(&trace);
+        let last = snaps.last().unwrap();
+        assert_eq!(
+            last["selector"],
+            serde_json::json!({"app.kubernetes.io/name": "web"}),
+            "{test}: {last}"
+        );
+        assert!(last["ready"].as_u64() >= Some(3), "{test}: {last}");
+        assert_never_without_ready_endpoints(&snaps);
+        assert_eq!(
+            state_of(&report, "deployment/web-green").unwrap()["replicas"],
+            0,
+            "{test}"
+        );
+        let actions = action_lines(&report);
+        assert_eq!(
+            count_actions(&report, "delete", "service/web-preview"),
+            1,
+            "{test}: {actions:?}"
+        );
+        assert_eq!(
+            count_actions(&report, "apply", "horizontalpodautoscaler/web"),
+            if switched { 3 } else { 1 },
+            "{test}: created, then (once switched) to green and back to blue: {actions:?}"
+        );
+        assert_eq!(
+            actions.last().map(String::as_str),
+            Some("switch_selector service/web"),
+            "{test}: the selector it had is the last change: {actions:?}"
+        );
+    }
+}

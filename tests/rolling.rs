@@ -81,13 +81,14 @@ fn a_run_cut_by_its_timeout_says_so_and_states_where_it_stopped() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("the run's --timeout of 2m expired (virtual time)"),
+            .contains("the run's --timeout of 2m expired (virtual time): taking the abort path (--abort-timeout 2m)"),
         "{}",
         out.stderr
     );
-    // maxUnavailable 0: the old pods still serve while the new one never gets ready.
+    // maxUnavailable 0 kept the old pods serving while the new one never got ready; the abort
+    // path rolled back, so the run ends on the old image, rolled out, as a new revision.
     assert!(
-        out.stderr.contains("state now:\n  deployment/web (demo): revision 2, ghcr.io/rollplay-demo/web:1.1.0, 3/3 available, not rolled out: Waiting for deployment \"web\" rollout to finish: 1 out of 3 new replicas have been updated..."),
+        out.stderr.contains("state now:\n  deployment/web (demo): revision 3, ghcr.io/rollplay-demo/web:1.0.0, 3/3 available, rolled out"),
         "{}",
         out.stderr
     );

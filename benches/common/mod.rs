@@ -38,6 +38,8 @@ pub fn run_playbook(
         namespace: "default".into(),
         namespace_pinned: false,
         abort_timeout: std::time::Duration::from_secs(120),
+        max_operations: rollplay_script::engine::MAX_OPERATIONS,
+        force_unlock: false,
         params: params
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -31,6 +31,13 @@ pub struct RunArgs {
     /// back) may take before the run stops where it is.
     #[arg(long, value_parser = parse_timeout, default_value = "2m")]
     abort_timeout: std::time::Duration,
+    /// The most operations the script may run before it is stopped as a loop that never ends.
+    #[arg(long, value_name = "N", default_value_t = rollplay_script::engine::MAX_OPERATIONS, value_parser = clap::value_parser!(u64).range(1..))]
+    max_operations: u64,
+    /// Takes the run lock on the workloads even while another run holds it: for a run that is
+    /// known to be gone before its lock expired (a minute after its last renewal).
+    #[arg(long)]
+    force_unlock: bool,
     /// Writes the simulator's trace (one JSON object per line) to FILE.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
@@ -132,6 +139,8 @@ pub fn main(args: RunArgs) -> ExitCode {
             params: args.params.params(),
             timeout: args.timeout,
             abort_timeout: args.abort_timeout,
+            max_operations: args.max_operations,
+            force_unlock: args.force_unlock,
             output: output.clone(),
             assume_yes: args.params.yes,
             ask: crate::output::terminal_asker(),

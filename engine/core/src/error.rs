@@ -111,6 +111,17 @@ pub enum Error {
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 
+    /// Another run holds the lock on the object (a Lease on Kubernetes); nothing was changed.
+    #[error(
+        "{object} on {target} is being changed by another run: {}, since {} (renewed {}); wait for it to end, or pass --force-unlock if that run is gone",
+        .held.holder, .held.since, .held.renewed
+    )]
+    Locked {
+        object: String,
+        target: String,
+        held: Box<LockHeld>,
+    },
+
     /// The target lacks what a playbook or primitive needs (traffic weights, a metrics
     /// source, ...); found before anything changed.
     #[error("{needed_by} needs {capability}, which the {target} target does not have: {reason}")]
@@ -120,6 +131,16 @@ pub enum Error {
         needed_by: String,
         reason: String,
     },
+}
+
+/// The run that holds a lock another run asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHeld {
+    /// Its identity (`rollplay run rolling, pid 4242 on ci-runner-7`).
+    pub holder: String,
+    /// When it took the lock, and last renewed it (RFC 3339).
+    pub since: String,
+    pub renewed: String,
 }
 
 /// What a caller may do about an error.
@@ -143,6 +164,7 @@ impl Error {
             | Error::NotFound { .. }
             | Error::Refused { .. }
             | Error::Unsupported { .. }
+            | Error::Locked { .. }
             | Error::MissingCapability { .. } => ErrorClass::BadInput,
             Error::Rollout { .. }
             | Error::Timeout { .. }
@@ -164,6 +186,7 @@ impl Error {
             Error::Cancelled { .. } => "cancelled",
             Error::Cluster { .. } => "cluster_error",
             Error::MissingCapability { .. } => "missing_capability",
+            Error::Locked { .. } => "locked",
         }
     }
 

@@ -30,6 +30,27 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     Some(days_from_civil(y, m as u32, d as u32) * 86_400 + h * 3600 + min * 60 + s)
 }
 
+/// `2026-01-01T00:00:00.250000Z`: the API's MicroTime (a Lease's `acquireTime`, `renewTime`).
+pub fn rfc3339_micros(unix_seconds: f64) -> String {
+    let whole = unix_seconds.floor();
+    let micros = (((unix_seconds - whole) * 1e6).round() as i64).min(999_999);
+    let base = rfc3339(whole as i64);
+    format!("{}.{micros:06}Z", base.trim_end_matches('Z'))
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 instant in UTC, with or without a fraction
+/// (`2026-01-01T00:00:00Z`, `2026-01-01T00:00:00.25Z`).
+pub fn parse_rfc3339_fraction(text: &str) -> Option<f64> {
+    let Some((seconds, fraction)) = text.strip_suffix('Z').and_then(|t| t.split_once('.')) else {
+        return parse_rfc3339(text).map(|s| s as f64);
+    };
+    if fraction.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole = parse_rfc3339(&format!("{seconds}Z"))?;
+    Some(whole as f64 + format!("0.{fraction}").parse::<f64>().ok()?)
+}
+
 /// Howard Hinnant's civil-to-days algorithm, the inverse of [`civil_from_days`].
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -69,6 +90,20 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn micro_time_round_trips() {
+        assert_eq!(rfc3339_micros(0.25), "1970-01-01T00:00:00.250000Z");
+        assert_eq!(
+            parse_rfc3339_fraction("2026-01-01T00:00:00.250000Z"),
+            Some(1_767_225_600.25)
+        );
+        assert_eq!(
+            parse_rfc3339_fraction("2026-01-01T00:00:00Z"),
+            Some(1_767_225_600.0)
+        );
+        assert_eq!(parse_rfc3339_fraction("2026-01-01T00:00:00.Z"), None);
+    }
 
     #[test]
     fn known_dates() {

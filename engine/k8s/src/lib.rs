@@ -8,6 +8,7 @@ pub mod json;
 pub mod pod_template;
 pub mod quantity;
 pub mod rollout;
+pub mod secret;
 pub mod selector;
 pub mod validate;
 pub mod views;

@@ -12,8 +12,8 @@ use kube::api::{DeleteParams, ListParams};
 use parking_lot::Mutex;
 use rollplay_core::backend::{
     ApplyOutcome, Capabilities, Capability, ClusterBackend, EndpointInfo, EventInfo, HistoryEntry,
-    ImageChange, MetricsFilter, MetricsReport, MetricsSource, PodSummary, RollbackOutcome,
-    RollbackTo, WorkloadStatus,
+    ImageChange, LockHolder, LockOutcome, MetricsFilter, MetricsReport, MetricsSource, PodSummary,
+    RollbackOutcome, RollbackTo, WorkloadStatus,
 };
 use rollplay_core::error::{Error, Result};
 use rollplay_core::kind::Kind;
@@ -244,7 +244,7 @@ impl KubeBackend {
     }
 }
 
-fn unix_now() -> f64 {
+pub(crate) fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
@@ -337,6 +337,19 @@ impl ClusterBackend for KubeBackend {
 
     async fn list(&self, kind: Kind, namespace: &str) -> Result<Vec<Value>> {
         self.list_values(kind, namespace, None, None).await
+    }
+
+    async fn lock(
+        &self,
+        object: &ObjectRef,
+        holder: &LockHolder,
+        force: bool,
+    ) -> Result<LockOutcome> {
+        crate::lock::lock(self, object, holder, force).await
+    }
+
+    async fn unlock(&self, object: &ObjectRef, holder: &LockHolder) -> Result<()> {
+        crate::lock::unlock(self, object, holder).await
     }
 
     async fn delete(&self, object: &ObjectRef) -> Result<bool> {

@@ -7,6 +7,7 @@ mod apply;
 mod backend;
 mod connect;
 mod errors;
+mod lock;
 mod metrics;
 mod reflector;
 mod resources;

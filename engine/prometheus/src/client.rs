@@ -74,8 +74,34 @@ enum Transport {
 
 /// A connection pool to one Prometheus.
 pub struct Api {
+    /// The URL without its credentials: what requests go to.
     base: String,
+    /// The URL as rollplay shows it: a password in it reads `<redacted>`.
+    shown: String,
+    /// `Authorization: Basic ...` from credentials in the URL (`http://user:pass@host`).
+    authorization: Option<String>,
     transport: Transport,
+}
+
+/// Splits `scheme://user:password@rest` into the URL without credentials, the URL with the
+/// password redacted, and the Basic authorization header the credentials make.
+pub(crate) fn credentials(url: &str) -> (String, String, Option<String>) {
+    use base64::Engine as _;
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.into(), url.into(), None);
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return (url.into(), url.into(), None);
+    };
+    let (userinfo, host) = (&rest[..at], &rest[at + 1..]);
+    let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+    let token = base64::engine::general_purpose::STANDARD.encode(userinfo);
+    (
+        format!("{scheme}://{host}"),
+        format!("{scheme}://{user}:<redacted>@{host}"),
+        Some(format!("Basic {token}")),
+    )
 }
 
 #[derive(Deserialize)]
@@ -102,7 +128,7 @@ impl Api {
     /// A client of the Prometheus at `base` (`http://HOST:PORT`, optionally with a path
     /// prefix, or `https://...` checked against the system's roots).
     pub fn new(base: &str) -> Result<Api, String> {
-        let base = base.trim_end_matches('/').to_string();
+        let (base, shown, authorization) = credentials(base.trim_end_matches('/'));
         let transport = if base.starts_with("https://") {
             let connector = hyper_rustls::HttpsConnectorBuilder::new()
                 .with_native_roots()
@@ -116,11 +142,17 @@ impl Api {
         } else {
             return Err("expected a URL like http://127.0.0.1:9090".into());
         };
-        Ok(Api { base, transport })
+        Ok(Api {
+            base,
+            shown,
+            authorization,
+            transport,
+        })
     }
 
-    pub fn base(&self) -> &str {
-        &self.base
+    /// The URL as it may be shown: without a password.
+    pub fn shown_url(&self) -> &str {
+        &self.shown
     }
 
     /// `GET /api/v1/query?query=..&time=..`.
@@ -150,10 +182,13 @@ impl Api {
         let query =
             serde_urlencoded::to_string(params).map_err(|e| Failure::Garbled(e.to_string()))?;
         let uri = format!("{}{path}?{query}", self.base);
-        let request = hyper::Request::get(&uri)
-            .header("accept", "application/json")
+        let mut request = hyper::Request::get(&uri).header("accept", "application/json");
+        if let Some(authorization) = &self.authorization {
+            request = request.header("authorization", authorization);
+        }
+        let request = request
             .body(Full::new(Bytes::new()))
-            .map_err(|e| Failure::Unreachable(format!("{uri}: {e}")))?;
+            .map_err(|e| Failure::Unreachable(format!("{}{path}: {e}", self.shown)))?;
         let sent = match &self.transport {
             Transport::Http(c) => c.request(request),
             Transport::Https(c) => c.request(request),
@@ -264,6 +299,16 @@ fn finite(points: Vec<(f64, String)>) -> Vec<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_in_the_url_is_sent_as_basic_auth_and_never_shown() {
+        let (base, shown, authorization) = credentials("https://ops:hunter2@prom.example/p");
+        assert_eq!(base, "https://prom.example/p");
+        assert_eq!(shown, "https://ops:<redacted>@prom.example/p");
+        assert_eq!(authorization.as_deref(), Some("Basic b3BzOmh1bnRlcjI="));
+        let plain = credentials("http://127.0.0.1:9090");
+        assert_eq!((plain.0.as_str(), plain.2), ("http://127.0.0.1:9090", None));
+    }
 
     #[test]
     fn answers_are_read_as_the_http_api_documents_them() {

@@ -32,7 +32,10 @@ pub struct Prometheus {
 impl Prometheus {
     /// A source reading `url` (`--prometheus`); nothing is sent until the first query.
     pub fn new(url: &str, queries: Queries) -> Result<Prometheus> {
-        let api = Api::new(url).map_err(|e| Error::bad_input(format!("--prometheus {url}"), e))?;
+        let api = Api::new(url).map_err(|e| {
+            let (_, shown, _) = client::credentials(url);
+            Error::bad_input(format!("--prometheus {shown}"), e)
+        })?;
         Ok(Prometheus {
             api,
             queries: RwLock::new(queries),
@@ -128,7 +131,7 @@ impl Prometheus {
 #[async_trait]
 impl MetricsSource for Prometheus {
     fn describe(&self) -> String {
-        format!("Prometheus at {}", self.api.base())
+        format!("Prometheus at {}", self.api.shown_url())
     }
 
     async fn check(&self, scope: &MetricsScope, wait: Duration) -> Result<Vec<String>> {

@@ -48,7 +48,7 @@ pub fn new_engine(host: Option<Arc<Host>>, script_dir: Option<&Path>) -> Engine 
     if let Some(dir) = script_dir {
         let mut files = FileModuleResolver::new_with_path(dir);
         files.enable_cache(true);
-        resolvers.push(files);
+        resolvers.push(super::modules::Confined(files));
     }
     engine.set_module_resolver(resolvers);
 

@@ -1,4 +1,5 @@
-//! Resolves `import "rollplay/..."` to the stdlib modules compiled once per process.
+//! Resolves `import "rollplay/..."` to the stdlib modules compiled once per process, and
+//! other imports to files inside the playbook's own folder.
 
 use rhai::module_resolvers::ModuleResolver;
 use rhai::{Engine, EvalAltResult, Module, Position, Scope, Shared};
@@ -58,5 +59,68 @@ impl ModuleResolver for Builtin {
             .find(|(n, _)| n == path)
             .map(|(_, m)| m.clone())
             .ok_or_else(|| Box::new(EvalAltResult::ErrorModuleNotFound(path.into(), pos)))
+    }
+}
+
+/// Modules next to the playbook: a path that climbs out of its folder (`..`) or names another
+/// place (`/etc/...`) is refused, so a playbook reads only what is shipped beside it.
+pub struct Confined(pub rhai::module_resolvers::FileModuleResolver);
+
+impl Confined {
+    fn check(path: &str, pos: Position) -> Result<(), Box<EvalAltResult>> {
+        let p = std::path::Path::new(path);
+        let escapes = p.is_absolute()
+            || p.components()
+                .any(|c| matches!(c, std::path::Component::ParentDir));
+        if !escapes {
+            return Ok(());
+        }
+        let refused = rollplay_core::error::Error::bad_input(
+            format!("import \"{path}\""),
+            "modules come from the stdlib (\"rollplay/...\") or the playbook's own folder; copy the module next to the playbook and import it by a path inside that folder",
+        );
+        Err(Box::new(EvalAltResult::ErrorInModule(
+            path.into(),
+            crate::api::host::runtime_error(&refused, None),
+            pos,
+        )))
+    }
+}
+
+impl ModuleResolver for Confined {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        source: Option<&str>,
+        path: &str,
+        pos: Position,
+    ) -> Result<Shared<Module>, Box<EvalAltResult>> {
+        Confined::check(path, pos)?;
+        self.0.resolve(engine, source, path, pos)
+    }
+
+    fn resolve_raw(
+        &self,
+        engine: &Engine,
+        global: &mut rhai::GlobalRuntimeState,
+        scope: &mut Scope,
+        path: &str,
+        pos: Position,
+    ) -> Result<Shared<Module>, Box<EvalAltResult>> {
+        Confined::check(path, pos)?;
+        self.0.resolve_raw(engine, global, scope, path, pos)
+    }
+
+    fn resolve_ast(
+        &self,
+        engine: &Engine,
+        source: Option<&str>,
+        path: &str,
+        pos: Position,
+    ) -> Option<Result<rhai::AST, Box<EvalAltResult>>> {
+        if let Err(e) = Confined::check(path, pos) {
+            return Some(Err(e));
+        }
+        self.0.resolve_ast(engine, source, path, pos)
     }
 }

@@ -95,6 +95,11 @@ pub struct RunOptions {
     pub namespace_pinned: bool,
     /// How long the abort path may take once `timeout` expired (`--abort-timeout`).
     pub abort_timeout: Duration,
+    /// The most operations the script may run (`--max-operations`): a loop that never ends
+    /// is stopped with a message instead of spinning until the run's timeout.
+    pub max_operations: u64,
+    /// `--force-unlock`: take the run lock on a workload even while another run holds it.
+    pub force_unlock: bool,
     pub params: BTreeMap<String, String>,
     /// The run's budget on the target's clock (virtual on the simulator).
     pub timeout: Option<Duration>,
@@ -319,8 +324,17 @@ pub async fn run(target: Connection, playbook: &Playbook, opts: RunOptions) -> R
         assume_yes: opts.assume_yes,
         ask: opts.ask.clone(),
         record: opts.record.clone(),
+        secrets: Default::default(),
+        locks: crate::api::run_lock::RunLocks::new(
+            rollplay_core::backend::LockHolder {
+                identity: crate::api::run_lock::holder_identity(&playbook.name),
+                ttl: crate::api::run_lock::LOCK_TTL,
+            },
+            opts.force_unlock,
+        ),
     });
-    let engine = new_engine(Some(host.clone()), playbook.dir.as_deref());
+    let mut engine = new_engine(Some(host.clone()), playbook.dir.as_deref());
+    engine.set_max_operations(opts.max_operations);
     let finish = |result: Value, error: Option<ScriptError>| {
         let exit_code = match &error {
             None => 0,
@@ -374,10 +388,18 @@ pub async fn run(target: Connection, playbook: &Playbook, opts: RunOptions) -> R
             token.cancel();
         })
     });
+    let renewing = tokio_util::sync::CancellationToken::new();
+    let renewal = tokio::spawn(crate::api::run_lock::renew_until(
+        host.clone(),
+        renewing.clone(),
+    ));
     let outcome = tokio::task::spawn_blocking(move || engine.eval_ast::<Dynamic>(&ast)).await;
     if let Some(timer) = timer {
         timer.abort();
     }
+    renewing.cancel();
+    let _ = renewal.await;
+    crate::api::run_lock::release_all(&host).await;
     let mut report = match outcome {
         Err(panic) => finish(
             Value::Null,
@@ -405,6 +427,16 @@ pub async fn run(target: Connection, playbook: &Playbook, opts: RunOptions) -> R
             let mut error = ScriptError::from_eval(&e, &playbook.file, &lookup, &known);
             if error.kind == "cancelled" && timed_out.load(std::sync::atomic::Ordering::SeqCst) {
                 error.message = "cancelled: the run's --timeout expired".into();
+            }
+            if error.kind == "too_many_operations" {
+                error.message = format!(
+                    "the script ran more than {} operations (--max-operations)",
+                    opts.max_operations
+                );
+                error.hint = Some(
+                    "does a loop never end? wait with wait_ready() or sleep() instead of spinning; if the work is real, raise --max-operations"
+                        .into(),
+                );
             }
             // What a playbook attached to its failure is its outcome: a canary's verdict, say.
             let result = error.details.clone().unwrap_or(Value::Null);

@@ -55,6 +55,8 @@ async fn eval(body: &str) -> RunReport {
         namespace: "default".into(),
         namespace_pinned: false,
         abort_timeout: std::time::Duration::from_secs(120),
+        max_operations: rollplay_script::engine::MAX_OPERATIONS,
+        force_unlock: false,
         params: Default::default(),
         timeout: None,
         output: Arc::new(Collect::default()),

@@ -34,6 +34,8 @@ fn options() -> RunOptions {
         namespace: "default".into(),
         namespace_pinned: false,
         abort_timeout: std::time::Duration::from_secs(120),
+        max_operations: rollplay_script::engine::MAX_OPERATIONS,
+        force_unlock: false,
         params: [("image".to_string(), "web:1.1".to_string())].into(),
         timeout: None,
         output: Arc::new(Collect::default()),

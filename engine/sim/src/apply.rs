@@ -316,6 +316,9 @@ impl Sim {
 
     fn apply_stored(&mut self, kind: Kind, ns: &str, m: &Manifest) -> ApplyResult {
         let mut body = (*m.object).clone();
+        if kind == Kind::Secret {
+            body = rollplay_k8s::secret::as_stored(body);
+        }
         if let Some(o) = body.as_object_mut() {
             o.remove("metadata");
             o.remove("apiVersion");

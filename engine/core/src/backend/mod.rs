@@ -4,6 +4,7 @@
 
 mod capability;
 mod deadline;
+mod lock;
 mod metrics;
 mod metrics_source;
 mod simulator;
@@ -11,6 +12,7 @@ mod types;
 
 pub use capability::{ALL_CAPABILITIES, Capabilities, Capability};
 pub use deadline::{Deadline, Limit};
+pub use lock::{LockHolder, LockOutcome, lock_name};
 pub use metrics::{MetricsFilter, MetricsInterval, MetricsReport, Rate};
 pub use metrics_source::{MetricsScope, MetricsSource};
 pub use simulator::{Minute, Rehearsal, ReplayConfig, ReplayReport, SimControls};
@@ -186,6 +188,27 @@ pub trait ClusterBackend: Send + Sync {
     /// The nodes, with how many pods run on each.
     async fn nodes(&self) -> Result<Vec<NodeInfo>> {
         Err(self.missing(Capability::Nodes, "nodes"))
+    }
+
+    /// Takes (or renews) the run lock on `object` for `holder`: a lock another run holds and
+    /// renews is `Error::Locked`, naming it; an expired one, or any with `force`, is taken over.
+    /// A target without a lock says so (`Error::Unsupported`), and the run goes on without it.
+    async fn lock(
+        &self,
+        object: &ObjectRef,
+        _holder: &LockHolder,
+        _force: bool,
+    ) -> Result<LockOutcome> {
+        Err(Error::Unsupported {
+            primitive: format!("the run lock on {}", object.short()),
+            target: self.target().into(),
+            reason: "another run may change it at the same time".into(),
+        })
+    }
+
+    /// Releases a lock `holder` took; a lock taken over by another run meanwhile is left alone.
+    async fn unlock(&self, _object: &ObjectRef, _holder: &LockHolder) -> Result<()> {
+        Ok(())
     }
 
     /// How the target's client fared during a run (requests sent again, watches resumed),

@@ -8,6 +8,7 @@ mod fields;
 mod names;
 mod scaling;
 mod schema;
+mod secret;
 mod service;
 
 use crate::json::render;
@@ -104,8 +105,8 @@ pub fn validate(m: &Manifest) -> Result<()> {
         Kind::Service => service::validate_service(&mut check),
         Kind::HorizontalPodAutoscaler => scaling::validate_hpa(&mut check),
         Kind::PodDisruptionBudget => scaling::validate_pdb(&mut check),
-        Kind::ConfigMap => check.string_map(&["data"]),
-        Kind::Secret => check.string_map(&["stringData"]),
+        Kind::ConfigMap => secret::validate_configmap(&mut check),
+        Kind::Secret => secret::validate_secret(&mut check),
         _ => {}
     }
     if check.errors.is_empty() {

@@ -46,6 +46,10 @@ pub struct Host {
     pub ask: Option<Asker>,
     /// Where every metrics report read is written (`--record FILE`).
     pub record: Option<Arc<crate::record::MetricsRecord>>,
+    /// The Secrets read from manifests, whose values scripts see redacted.
+    pub secrets: crate::api::secrets::SecretsRead,
+    /// The run's locks on the workloads it changes.
+    pub locks: crate::api::run_lock::RunLocks,
 }
 
 /// The grace after a run's `--timeout` expired: the playbook's abort path (a rollback, the
@@ -236,12 +240,28 @@ impl Host {
             return false;
         }
         *self.cancel.lock() = self.abort.caller.child_token();
-        *self.deadline.lock() = Some(Deadline::abort(self.backend.now(), grace));
+        let run_limit = self
+            .deadline
+            .lock()
+            .replace(Deadline::abort(self.backend.now(), grace))
+            .and_then(|d| match d.limit {
+                rollplay_core::wait::Limit::Run(limit) => Some(limit),
+                _ => None,
+            });
+        let format = rollplay_core::duration::format_duration;
         self.log(
             Level::Warn,
             &format!(
-                "the run's --timeout expired: taking the abort path (at most {})",
-                rollplay_core::duration::format_duration(grace)
+                "the run's --timeout{} expired{}: taking the abort path (--abort-timeout {})",
+                run_limit
+                    .map(|l| format!(" of {}", format(l)))
+                    .unwrap_or_default(),
+                if self.backend.virtual_time() {
+                    " (virtual time)"
+                } else {
+                    ""
+                },
+                format(grace)
             ),
         );
         true

@@ -9,7 +9,8 @@ use rollplay_core::objref::ObjectRef;
 #[export_module]
 pub mod objects {
     use crate::api::convert;
-    use crate::api::host::{RhaiResult, from_json, host, runtime_error};
+    use crate::api::host::{RhaiResult, host, runtime_error};
+    use crate::api::secrets::shown;
     use rhai::{Dynamic, NativeCallContext};
     use rollplay_core::backend::ApplyResult;
     use serde_json::json;
@@ -36,10 +37,14 @@ pub mod objects {
     #[rhai_fn(return_raw)]
     pub fn apply(ctx: NativeCallContext, manifests: Dynamic) -> RhaiResult<rhai::Array> {
         let h = host(&ctx)?;
-        let loaded = super::load_any(&manifests, "apply")?;
-        super::check_pinned_namespace(&h, &loaded, "apply")?;
+        let mut loaded = super::load_any(&manifests, "apply")?;
         let ns = h.namespace();
+        h.secrets.restore(&mut loaded, &ns, "apply")?;
+        super::check_pinned_namespace(&h, &loaded, "apply")?;
         h.block_on("apply", h.backend.validate(&loaded, &ns))?;
+        let changed: Vec<ObjectRef> = loaded.iter().map(|m| m.object_ref(&ns)).collect();
+        // A first install creates the namespace its locks go in: those are taken right after.
+        let deferred = crate::api::run_lock::lock_before_change(&h, &changed, "apply")?;
         let outcome = h.block_on("apply", async { Ok(h.backend.apply(&loaded, &ns).await) })?;
         // What changed is journaled even when the target refused a later object, so the run
         // says exactly what it left behind.
@@ -59,12 +64,15 @@ pub mod objects {
         if let Some(refused) = outcome.refused {
             return Err(runtime_error(&refused, Some("apply")));
         }
+        crate::api::run_lock::lock_before_change(&h, &deferred, "apply")?;
         Ok(outcome.applied.iter().map(convert::applied).collect())
     }
 
     /// Reads and validates manifests (the forms `apply` takes) without applying them: one map
     /// per object with `kind`, `name`, `namespace` and the `object` itself. Playbooks check
-    /// their input with it before changing anything; `apply()` takes what it returns.
+    /// their input with it before changing anything; `apply()` takes what it returns. A
+    /// Secret's values read `<redacted>` (its keys stay), and `apply()` of what was returned
+    /// applies the real values.
     ///
     /// Errors: as `apply`, for unreadable, malformed or invalid manifests.
     ///
@@ -76,6 +84,15 @@ pub mod objects {
     /// `);
     /// assert(objs[0].kind == "ConfigMap" && get("configmap", "settings") == ());
     /// assert(apply(objs)[0].outcome == "created");
+    ///
+    /// let secrets = read_manifests(`
+    /// apiVersion: v1
+    /// kind: Secret
+    /// metadata: {name: db}
+    /// stringData: {password: hunter2}
+    /// `);
+    /// assert(secrets[0].object.stringData.password == "<redacted>");
+    /// assert(apply(secrets)[0].outcome == "created");
     /// ```
     #[rhai_fn(return_raw)]
     pub fn read_manifests(ctx: NativeCallContext, manifests: Dynamic) -> RhaiResult<rhai::Array> {
@@ -94,7 +111,8 @@ pub mod objects {
             map.insert("kind".into(), m.kind().name().into());
             map.insert("name".into(), m.name().into());
             map.insert("namespace".into(), m.namespace_or(&ns).into());
-            map.insert("object".into(), from_json(&m.object));
+            map.insert("object".into(), shown(&m.object));
+            h.secrets.remember(m, &ns);
             out.push(Dynamic::from_map(map));
         }
         Ok(out)
@@ -102,11 +120,15 @@ pub mod objects {
 
     /// An object as the API returns it (`kubectl get -o json`), or `()` when it does not exist.
     /// `kind` is what kubectl accepts: `deployment`, `deploy`, `svc`, `configmap`, `hpa`, ...
+    /// A Secret's values read `<redacted>`: a script can check its keys, never print a value.
     ///
     /// ```rhai
     /// let d = get("deployment", "web");
     /// assert(d.spec.replicas == 3);
     /// assert(get("service", "nope") == ());
+    /// apply(#{apiVersion: "v1", kind: "Secret", metadata: #{name: "token"}, stringData: #{key: "s3cr3t"}});
+    /// assert(get("secret", "token").data.keys() == ["key"]);
+    /// assert(get("secret", "token").data.key == "<redacted>");
     /// ```
     #[rhai_fn(return_raw)]
     pub fn get(ctx: NativeCallContext, kind: &str, name: &str) -> RhaiResult<Dynamic> {
@@ -114,7 +136,7 @@ pub mod objects {
         let object = super::reference(kind, name, &h.namespace(), "get")?;
         Ok(h.block_on("get", h.backend.get(&object))?
             .as_ref()
-            .map(from_json)
+            .map(shown)
             .unwrap_or(Dynamic::UNIT))
     }
 
@@ -137,7 +159,7 @@ pub mod objects {
             };
             name(a).cmp(&name(b))
         });
-        Ok(items.iter().map(from_json).collect())
+        Ok(items.iter().map(shown).collect())
     }
 
     /// Deletes an object; a Deployment takes its ReplicaSets and pods with it. Returns false
@@ -151,6 +173,7 @@ pub mod objects {
     pub fn delete(ctx: NativeCallContext, kind: &str, name: &str) -> RhaiResult<bool> {
         let h = host(&ctx)?;
         let object = super::reference(kind, name, &h.namespace(), "delete")?;
+        crate::api::run_lock::lock_before_change(&h, std::slice::from_ref(&object), "delete")?;
         let deleted = h.block_on("delete", h.backend.delete(&object))?;
         if deleted {
             h.record(

@@ -43,6 +43,7 @@ pub mod services {
             };
             wanted.insert(k.to_string(), text.to_string());
         }
+        crate::api::run_lock::lock_before_change(&h, std::slice::from_ref(&s), "switch_selector")?;
         let previous = h.block_on(
             "switch_selector",
             h.backend.switch_selector(&s, wanted.clone()),

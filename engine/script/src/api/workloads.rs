@@ -38,6 +38,7 @@ pub mod workloads {
         let w = h.object(&workload, Kind::Deployment, "scale")?;
         let replicas = i32::try_from(replicas)
             .map_err(|_| bad_argument("scale", format!("{replicas} replicas is out of range")))?;
+        crate::api::run_lock::lock_before_change(&h, std::slice::from_ref(&w), "scale")?;
         let (from, to) = h.block_on("scale", h.backend.scale(&w, replicas))?;
         if from != to {
             h.record(
@@ -284,6 +285,7 @@ fn set_image_impl(
     // Every target gets only references its registry could serve.
     rollplay_core::image_ref::parse(image)
         .map_err(|why| bad_argument(&format!("set_image {}", w.short()), why))?;
+    crate::api::run_lock::lock_before_change(&h, std::slice::from_ref(&w), "set_image")?;
     let change = h.block_on("set_image", h.backend.set_image(&w, container, image))?;
     if change.changed {
         h.record(
@@ -356,6 +358,7 @@ fn wait_target(h: &Host, what: &Dynamic) -> RhaiResult<(WaitFor, bool)> {
 fn rollback_impl(ctx: NativeCallContext, workload: Dynamic, to: RollbackTo) -> RhaiResult<Dynamic> {
     let h = host(&ctx)?;
     let w = h.object(&workload, Kind::Deployment, "rollback")?;
+    crate::api::run_lock::lock_before_change(&h, std::slice::from_ref(&w), "rollback")?;
     let outcome = h.block_on("rollback", h.backend.rollback(&w, to))?;
     if !outcome.skipped {
         h.record(
@@ -373,6 +376,7 @@ fn set_paused(ctx: NativeCallContext, workload: Dynamic, paused: bool) -> RhaiRe
     let h = host(&ctx)?;
     let primitive = if paused { "pause" } else { "resume" };
     let w = h.object(&workload, Kind::Deployment, primitive)?;
+    crate::api::run_lock::lock_before_change(&h, std::slice::from_ref(&w), primitive)?;
     let changed = h.block_on(primitive, h.backend.set_paused(&w, paused))?;
     if changed {
         h.record(

@@ -157,6 +157,9 @@ impl Session {
             assume_yes: options.assume_yes,
             ask: options.ask.clone(),
             record: None,
+            secrets: Default::default(),
+            // A session is a person at a prompt, not a run to serialise.
+            locks: Default::default(),
         })
     }
 

@@ -314,6 +314,17 @@ impl ClusterBackend for SimBackend {
         Ok(self.sim().list(kind, namespace))
     }
 
+    /// The simulator is this process's own cluster: no other run can change it (`sim serve`,
+    /// which others can reach, stores the Leases the kube target takes).
+    async fn lock(
+        &self,
+        _object: &ObjectRef,
+        _holder: &rollplay_core::backend::LockHolder,
+        _force: bool,
+    ) -> Result<rollplay_core::backend::LockOutcome> {
+        Ok(rollplay_core::backend::LockOutcome::Private)
+    }
+
     async fn delete(&self, object: &ObjectRef) -> Result<bool> {
         self.sim()
             .delete(object.kind, &object.namespace, &object.name)
