@@ -117,6 +117,7 @@ fn options() -> RunOptions {
         assume_yes: true,
         ask: None,
         cancel: Default::default(),
+        interrupt: Default::default(),
         record: None,
     }
 }

@@ -230,3 +230,21 @@ fn the_same_seed_gives_the_same_trace_byte_for_byte() {
     assert_eq!(a, b, "same seed, same trace");
     assert_ne!(a, c, "the seed names the pods");
 }
+
+/// `--pace 20` plays the 40 s of virtual time in about 2 s of wall time, to the same end.
+#[test]
+fn a_paced_run_unfolds_in_wall_time_and_ends_as_an_unpaced_one() {
+    let image = new_image_arg();
+    let (code, unpaced) = run_json(&rolling_args(&image, &[]));
+    assert_eq!(code, 0, "{unpaced:#}");
+    let (code, paced) = run_json(&rolling_args(&image, &["--pace", "20"]));
+    assert_eq!(code, 0, "{paced:#}");
+    assert_eq!(paced["state"], unpaced["state"]);
+    assert_eq!(paced["target_duration_ms"], unpaced["target_duration_ms"]);
+    let virtual_ms = paced["target_duration_ms"].as_u64().unwrap();
+    let wall_ms = paced["duration_ms"].as_u64().unwrap();
+    assert!(
+        wall_ms >= virtual_ms / 20,
+        "paced at 20x: {virtual_ms} ms of virtual time took only {wall_ms} ms"
+    );
+}

@@ -49,6 +49,7 @@ pub fn run_playbook(
         assume_yes: true,
         ask: None,
         cancel: Default::default(),
+        interrupt: Default::default(),
         record: None,
     };
     let report = runtime.block_on(run(connection, playbook, options));

@@ -5,5 +5,6 @@ pub mod args;
 pub mod playbooks;
 pub mod repl;
 pub mod run;
+pub mod signals;
 pub mod sim;
 pub mod sim_serve;

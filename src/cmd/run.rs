@@ -121,18 +121,10 @@ pub fn main(args: RunArgs) -> ExitCode {
         sim.enable_trace();
     }
     let cancel = CancellationToken::new();
+    let interrupt = CancellationToken::new();
     let output: Arc<dyn Output> = Arc::new(Console::new());
     let report = runtime.block_on(async {
-        let ctrl_c = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nrollplay: interrupted; stopping (press Ctrl-C again to quit at once)");
-                ctrl_c.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(130);
-                }
-            }
-        });
+        tokio::spawn(super::signals::escalate(interrupt.clone(), cancel.clone()));
         let options = RunOptions {
             namespace: args.target.namespace().to_string(),
             namespace_pinned: args.target.namespace.is_some(),
@@ -145,6 +137,7 @@ pub fn main(args: RunArgs) -> ExitCode {
             assume_yes: args.params.yes,
             ask: crate::output::terminal_asker(),
             cancel: cancel.clone(),
+            interrupt: interrupt.clone(),
             record: record.clone(),
         };
         run(connection, &playbook, options).await

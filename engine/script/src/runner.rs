@@ -107,8 +107,11 @@ pub struct RunOptions {
     pub assume_yes: bool,
     /// How `confirm()` asks a person (None: no terminal).
     pub ask: Option<crate::api::host::Asker>,
-    /// Cancelled by Ctrl-C.
+    /// Cancelled by the second Ctrl-C: the run stops where it is.
     pub cancel: CancellationToken,
+    /// Cancelled by the first Ctrl-C or SIGTERM: the running primitive is cancelled and the
+    /// playbook's abort path runs, as when the run's `--timeout` expires.
+    pub interrupt: CancellationToken,
     /// Every metrics report the run reads is written here (`--record FILE`).
     pub record: Option<Arc<crate::record::MetricsRecord>>,
 }
@@ -117,7 +120,7 @@ pub struct RunOptions {
 #[derive(Debug, Clone)]
 pub struct RunReport {
     pub ok: bool,
-    /// 0 done, 1 failed or rolled back, 2 bad input.
+    /// 0 done, 1 failed or rolled back, 2 bad input, 130 interrupted.
     pub exit_code: i32,
     pub result: Value,
     pub error: Option<ScriptError>,
@@ -302,6 +305,7 @@ pub async fn run(target: Connection, playbook: &Playbook, opts: RunOptions) -> R
     // The run's own token: the run's --timeout cancels it without cancelling the caller's.
     let cancel = opts.cancel.child_token();
     let timed_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let host = Arc::new(Host {
         backend: backend.clone(),
         rehearsal: target.rehearsal.clone(),
@@ -318,6 +322,7 @@ pub async fn run(target: Connection, playbook: &Playbook, opts: RunOptions) -> R
             grace: Some(opts.abort_timeout),
             caller: opts.cancel.clone(),
             timed_out: timed_out.clone(),
+            interrupted: interrupted.clone(),
             opened: Default::default(),
         },
         started_at: t0,
@@ -340,6 +345,8 @@ pub async fn run(target: Connection, playbook: &Playbook, opts: RunOptions) -> R
             None => 0,
             // Exit code 2 promises that nothing changed; after a change it is a failed run.
             Some(e) if e.class == ErrorClass::BadInput && host.journal.is_empty() => 2,
+            // An interrupted run ends as a shell expects of SIGINT, its state stated.
+            Some(_) if interrupted.load(std::sync::atomic::Ordering::SeqCst) => 130,
             Some(_) => 1,
         };
         let read = host.params_read.lock().clone();
@@ -388,6 +395,14 @@ pub async fn run(target: Connection, playbook: &Playbook, opts: RunOptions) -> R
             token.cancel();
         })
     });
+    let interruption = {
+        let (interrupt, run, flag) = (opts.interrupt.clone(), cancel.clone(), interrupted.clone());
+        tokio::spawn(async move {
+            interrupt.cancelled().await;
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            run.cancel();
+        })
+    };
     let renewing = tokio_util::sync::CancellationToken::new();
     let renewal = tokio::spawn(crate::api::run_lock::renew_until(
         host.clone(),
@@ -397,6 +412,7 @@ pub async fn run(target: Connection, playbook: &Playbook, opts: RunOptions) -> R
     if let Some(timer) = timer {
         timer.abort();
     }
+    interruption.abort();
     renewing.cancel();
     let _ = renewal.await;
     crate::api::run_lock::release_all(&host).await;
@@ -425,7 +441,11 @@ pub async fn run(target: Connection, playbook: &Playbook, opts: RunOptions) -> R
             let known = crate::api::primitive_names();
             let lookup = |name: &str| playbook.source_of(name);
             let mut error = ScriptError::from_eval(&e, &playbook.file, &lookup, &known);
-            if error.kind == "cancelled" && timed_out.load(std::sync::atomic::Ordering::SeqCst) {
+            // A cancelled primitive only knows it was cancelled; the run knows why.
+            let unexplained = error.kind == "cancelled" && error.message.contains("(interrupted)");
+            if unexplained && interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+                error.message = "cancelled: the run was interrupted".into();
+            } else if unexplained && timed_out.load(std::sync::atomic::Ordering::SeqCst) {
                 error.message = "cancelled: the run's --timeout expired".into();
             }
             if error.kind == "too_many_operations" {

@@ -63,6 +63,7 @@ async fn eval(body: &str) -> RunReport {
         assume_yes: true,
         ask: None,
         cancel: Default::default(),
+        interrupt: Default::default(),
         record: None,
     };
     let connection = Target::Sim

@@ -52,16 +52,20 @@ pub struct Host {
     pub locks: crate::api::run_lock::RunLocks,
 }
 
-/// The grace after a run's `--timeout` expired: the playbook's abort path (a rollback, the
-/// selector restored) runs within `--abort-timeout` instead of leaving a half-done rollout.
+/// The grace after a run's `--timeout` expired or it was interrupted (the first Ctrl-C or
+/// SIGTERM): the playbook's abort path (a rollback, the selector restored) runs within
+/// `--abort-timeout` instead of leaving a half-done rollout.
 #[derive(Default)]
 pub struct AbortPath {
     /// `--abort-timeout`; None where there is no run to abort (the REPL).
     pub grace: Option<Duration>,
     /// The caller's token (Ctrl-C): the abort path's own token is a child of it.
     pub caller: CancellationToken,
-    /// Set by the wall-clock timer when the run's `--timeout` fired.
+    /// Set when the run's `--timeout` fired (by the wall-clock timer on real targets, when the
+    /// abort path opens on virtual time).
     pub timed_out: Arc<std::sync::atomic::AtomicBool>,
+    /// Set by the first Ctrl-C or SIGTERM.
+    pub interrupted: Arc<std::sync::atomic::AtomicBool>,
     /// The grace is given once.
     pub opened: std::sync::atomic::AtomicBool,
 }
@@ -228,16 +232,37 @@ impl Host {
             })
     }
 
-    /// Opens the abort path's grace once the run's `--timeout` expired: a fresh cancellation
-    /// token (Ctrl-C still ends it) and a deadline `--abort-timeout` from now. False when the
-    /// run did not time out, the grace was given already, or there is none.
+    /// Why the run is being cut short, if it is: `the run's --timeout expired` or `the run
+    /// was interrupted`.
+    pub fn abort_reason(&self) -> Option<&'static str> {
+        use std::sync::atomic::Ordering;
+        if self.abort.interrupted.load(Ordering::SeqCst) {
+            Some("the run was interrupted")
+        } else if self.run_timed_out() {
+            Some("the run's --timeout expired")
+        } else {
+            None
+        }
+    }
+
+    /// Opens the abort path's grace once the run's `--timeout` expired or the run was
+    /// interrupted: a fresh cancellation token (a second Ctrl-C still ends it) and a deadline
+    /// `--abort-timeout` from now. False when the run is not being cut short, the grace was
+    /// given already, or there is none.
     pub fn open_abort_path(&self) -> bool {
         use std::sync::atomic::Ordering;
         let Some(grace) = self.abort.grace else {
             return false;
         };
-        if !self.run_timed_out() || self.abort.opened.swap(true, Ordering::SeqCst) {
+        let Some(reason) = self.abort_reason() else {
             return false;
+        };
+        if self.abort.opened.swap(true, Ordering::SeqCst) {
+            return false;
+        }
+        // The deadline is replaced below: the reason must outlive it.
+        if !self.abort.interrupted.load(Ordering::SeqCst) {
+            self.abort.timed_out.store(true, Ordering::SeqCst);
         }
         *self.cancel.lock() = self.abort.caller.child_token();
         let run_limit = self
@@ -249,10 +274,11 @@ impl Host {
                 _ => None,
             });
         let format = rollplay_core::duration::format_duration;
-        self.log(
-            Level::Warn,
-            &format!(
-                "the run's --timeout{} expired{}: taking the abort path (--abort-timeout {})",
+        let why = if self.abort.interrupted.load(Ordering::SeqCst) {
+            reason.to_string()
+        } else {
+            format!(
+                "the run's --timeout{} expired{}",
                 run_limit
                     .map(|l| format!(" of {}", format(l)))
                     .unwrap_or_default(),
@@ -261,6 +287,12 @@ impl Host {
                 } else {
                     ""
                 },
+            )
+        };
+        self.log(
+            Level::Warn,
+            &format!(
+                "{why}: taking the abort path (--abort-timeout {})",
                 format(grace)
             ),
         );

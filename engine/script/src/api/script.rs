@@ -108,11 +108,12 @@ pub mod script {
         Ok(m)
     }
 
-    /// Once the run's `--timeout` has expired, opens the abort path: primitives work again for
-    /// `--abort-timeout` (default 2m), so the playbook can roll back or restore what it
-    /// changed instead of stopping half-way. Call it where the cancellation is caught; true
-    /// when the grace was given, false when the run did not time out (a Ctrl-C, say) or the
-    /// grace was used already: then rethrow.
+    /// Once the run's `--timeout` has expired or the run was interrupted (the first Ctrl-C or
+    /// SIGTERM), opens the abort path: primitives work again for `--abort-timeout` (default
+    /// 2m), so the playbook can roll back or restore what it changed instead of stopping
+    /// half-way. Call it where the cancellation is caught; true when the grace was given,
+    /// false when the run is not being cut short (a second Ctrl-C, say) or the grace was used
+    /// already: then rethrow.
     ///
     /// ```rhai
     /// try {
@@ -126,6 +127,21 @@ pub mod script {
     #[rhai_fn(return_raw)]
     pub fn abort_path(ctx: NativeCallContext) -> RhaiResult<bool> {
         Ok(host(&ctx)?.open_abort_path())
+    }
+
+    /// Why the run is being cut short: `"the run's --timeout expired"`, `"the run was
+    /// interrupted"` (the first Ctrl-C or SIGTERM), or `()` while it is not. Abort paths put it
+    /// in their messages.
+    ///
+    /// ```rhai
+    /// assert(abort_reason() == ());
+    /// ```
+    #[rhai_fn(return_raw)]
+    pub fn abort_reason(ctx: NativeCallContext) -> RhaiResult<Dynamic> {
+        Ok(host(&ctx)?
+            .abort_reason()
+            .map(Dynamic::from)
+            .unwrap_or(Dynamic::UNIT))
     }
 
     /// Writes a line to the run's log (stderr, stamped with the target's clock).

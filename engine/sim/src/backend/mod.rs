@@ -98,6 +98,8 @@ impl SimBackend {
         loop {
             let now = self.sim().now();
             if now >= target {
+                // What is due now still runs: a wake at the present instant must not spin.
+                self.sim().advance_to(now);
                 return Ok(());
             }
             let step = (target - now).min(((100.0 * pace).round() as SimTime).max(1));
