@@ -100,14 +100,7 @@ fn playbooks_that_need_metrics_stop_before_any_change_on_kube() {
     let served = ServedSim::start(&[]);
     let image = new_image_arg();
     for playbook in ["canary", "blue-green"] {
-        let (code, report) = served.rollplay_json(&[
-            "run",
-            playbook,
-            "--set",
-            "manifests=examples/k8s",
-            "--set",
-            &image,
-        ]);
+        let (code, report) = served.rollplay_json(&playbook_args(playbook, &image, &[]));
         assert_eq!(code, 2, "{playbook}: {report:#}");
         assert_eq!(
             report["error"]["kind"], "missing_capability",

@@ -4,6 +4,7 @@
 
 pub mod prometheus;
 pub mod served;
+pub mod signals;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -102,11 +103,11 @@ pub fn new_image_profile(test: &str, profile: &str) -> String {
     )
 }
 
-/// The README's run: `rolling` against examples/k8s to the new image, with `extra` arguments.
-pub fn rolling_args<'a>(image_arg: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+/// `rollplay run PLAYBOOK` against examples/k8s to the image of `image_arg`, with `extra`.
+pub fn playbook_args<'a>(playbook: &'a str, image_arg: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "run",
-        "rolling",
+        playbook,
         "--set",
         "manifests=examples/k8s",
         "--set",
@@ -114,6 +115,11 @@ pub fn rolling_args<'a>(image_arg: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     ];
     args.extend_from_slice(extra);
     args
+}
+
+/// The README's run: `rolling` against examples/k8s to the new image, with `extra` arguments.
+pub fn rolling_args<'a>(image_arg: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    playbook_args("rolling", image_arg, extra)
 }
 
 /// `--set image=NEW_IMAGE`.
