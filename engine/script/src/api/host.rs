@@ -260,8 +260,9 @@ impl Host {
         if self.abort.opened.swap(true, Ordering::SeqCst) {
             return false;
         }
+        let timed_out = !self.abort.interrupted.load(Ordering::SeqCst);
         // The deadline is replaced below: the reason must outlive it.
-        if !self.abort.interrupted.load(Ordering::SeqCst) {
+        if timed_out {
             self.abort.timed_out.store(true, Ordering::SeqCst);
         }
         *self.cancel.lock() = self.abort.caller.child_token();
@@ -274,7 +275,7 @@ impl Host {
                 _ => None,
             });
         let format = rollplay_core::duration::format_duration;
-        let why = if self.abort.interrupted.load(Ordering::SeqCst) {
+        let why = if !timed_out {
             reason.to_string()
         } else {
             format!(
